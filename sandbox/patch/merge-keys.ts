@@ -4,7 +4,11 @@
  * server reads this from Go struct tags; we keep the table for the fields manifests actually use.
  */
 export type ListStrategy =
-  | { kind: 'map'; /** SSA key fields. */ keys: readonly string[]; /** SMP patchMergeKey. */ mergeKey: string }
+  | {
+      kind: 'map';
+      /** SSA key fields. */ keys: readonly string[];
+      /** SMP patchMergeKey. */ mergeKey: string;
+    }
   | { kind: 'set' }
   | { kind: 'atomic' };
 
@@ -46,7 +50,8 @@ export function listStrategy(kind: string, path: readonly string[]): ListStrateg
     if (parent === 'containers' || parent === 'initContainers' || parent === 'ephemeralContainers') {
       return map('containerPort', ['containerPort', 'protocol']);
     }
-    if (kind === 'Service' && path.length === 2 && path[0] === 'spec') return map('port', ['port', 'protocol']);
+    if (kind === 'Service' && path.length === 2 && path[0] === 'spec')
+      return map('port', ['port', 'protocol']);
     return ATOMIC;
   }
   if (field === 'finalizers' && path.length !== 2) return ATOMIC;

@@ -1,0 +1,62 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+const USAGE = `Usage: slipway <command> [options]
+
+Commands:
+  sandbox     start a local Kubernetes API server for tests and demos (development builds only)
+  version     print the version
+  help        print this help
+
+Run "slipway <command> --help" for a command's options.`;
+
+declare const SLIPWAY_VERSION: string;
+
+interface SandboxModule {
+  runSandbox(argv: string[]): Promise<number>;
+}
+
+/**
+ * The sandbox is a separate bundle next to this one so the VSIX can leave it out; development builds
+ * and the test harness have it.
+ */
+function loadSandbox(): SandboxModule | undefined {
+  const path = join(__dirname, 'sandbox.js');
+  if (!existsSync(path)) return undefined;
+  return require(path) as SandboxModule;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'sandbox': {
+      const mod = loadSandbox();
+      if (mod === undefined) {
+        process.stderr.write('slipway: this build does not include the sandbox; run it from a development checkout (npm run build).\n');
+        return 1;
+      }
+      return mod.runSandbox(rest);
+    }
+    case 'version':
+    case '--version':
+      process.stdout.write(`slipway ${typeof SLIPWAY_VERSION === 'string' ? SLIPWAY_VERSION : 'dev'}\n`);
+      return 0;
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    default:
+      process.stderr.write(`slipway: unknown command "${command}".\n${USAGE}\n`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    process.stderr.write(`slipway: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exit(1);
+  },
+);

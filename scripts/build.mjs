@@ -1,0 +1,24 @@
+// Bundles the CLI/agent and the sandbox with esbuild. The sandbox is its own file so the VSIX can omit it.
+import { build } from 'esbuild';
+import { readFileSync } from 'node:fs';
+
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+const production = process.argv.includes('--production');
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: production ? false : 'linked',
+  minify: production,
+  logLevel: 'warning',
+  // ws loads these native accelerators only if present; they are optional.
+  external: ['bufferutil', 'utf-8-validate'],
+  define: { SLIPWAY_VERSION: JSON.stringify(pkg.version) },
+};
+
+await Promise.all([
+  build({ ...common, entryPoints: ['agent/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } }),
+  build({ ...common, entryPoints: ['sandbox/main.ts'], outfile: 'dist/sandbox.js' }),
+]);
