@@ -223,12 +223,13 @@ export class Kubelet implements PodRuntimeView {
   }
 
   private ensureListening(state: PodState): Promise<void> {
-    if (state.listening === undefined) {
-      state.listening = state.app!.listen().catch((e: unknown) => {
+    const listening =
+      state.listening ??
+      state.app!.listen().catch((e: unknown) => {
         process.stderr.write(`sandbox: pod ${state.namespace}/${state.name} could not listen: ${e instanceof Error ? e.message : String(e)}\n`);
       });
-    }
-    return state.listening;
+    state.listening = listening;
+    return listening;
   }
 
   private currentPod(state: PodState): KObject | undefined {

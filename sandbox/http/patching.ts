@@ -107,7 +107,7 @@ export function applyPatch(
     const result = patched(t, type, clone(live), body);
     if (!isJsonObject(result)) throw badRequest('the patch did not produce an object');
     const obj = result as unknown as KObject;
-    if (!isJsonObject(obj.metadata)) throw badRequest('the patch removed metadata');
+    if (!isJsonObject(result['metadata'])) throw badRequest('the patch removed metadata');
     if (obj.metadata.name !== name) throw badRequest('the name of the object does not match the name on the URL');
     const pinned = isJsonObject(body) && isJsonObject(body['metadata']) && body['metadata']['resourceVersion'] !== undefined;
     if (!pinned) obj.metadata.resourceVersion = live.metadata.resourceVersion!;

@@ -110,7 +110,7 @@ function mergeField(place: Place, target: JsonObject, key: string, value: Json):
 function mergeValue(place: Place, current: Json | undefined, patch: Json): Json | undefined {
   if (isJsonObject(patch)) return mergeObject(place, isJsonObject(current) ? current : undefined, patch);
   if (Array.isArray(patch))
-    return Array.isArray(current) ? mergeList(place, current, patch) : freshList(place, patch);
+    return Array.isArray(current) ? mergeList(place, current, patch).items : freshList(place, patch);
   return patch;
 }
 
@@ -179,8 +179,8 @@ function applyElementOrder(
   if (current === undefined && patchList === undefined) return;
   const identity = identityFor(place);
   if (patchList !== undefined) checkOrderMatchesPatch(patchList, order, identity);
-  const merged = mergeOptionalLists(place, current, patchList);
-  setMember(target, field, normalizeOrder(merged, order, current ?? [], identity));
+  const { items, liveOrder } = mergeOptionalLists(place, current, patchList);
+  setMember(target, field, normalizeOrder(items, order, liveOrder, identity));
 }
 
 function optionalList(value: Json | undefined, message: string): Json[] | undefined {
@@ -188,9 +188,14 @@ function optionalList(value: Json | undefined, message: string): Json[] | undefi
   throw badRequest(message);
 }
 
-function mergeOptionalLists(place: Place, current: Json[] | undefined, patch: Json[] | undefined): Json[] {
-  if (patch === undefined) return current ?? [];
-  return current === undefined ? freshList(place, patch) : mergeList(place, current, patch);
+function mergeOptionalLists(
+  place: Place,
+  current: Json[] | undefined,
+  patch: Json[] | undefined,
+): MergedList {
+  if (patch === undefined) return { items: current ?? [], liveOrder: current ?? [] };
+  if (current === undefined) return { items: freshList(place, patch), liveOrder: [] };
+  return mergeList(place, current, patch);
 }
 
 function identityFor(place: Place): Identity {
@@ -224,12 +229,25 @@ function hasDirective(item: Json): boolean {
 // ---------------------------------------------------------------------------------------------------------
 // Lists.
 
+/**
+ * A merged list, and the live order a later `$setElementOrder` compares positions against. Upstream
+ * deletes from and appends to the live list in place, so the live list it looks at afterwards shows new
+ * elements in the slots that deleted ones left; mirroring that keeps the final order identical to the
+ * real server's.
+ */
+interface MergedList {
+  readonly items: Json[];
+  readonly liveOrder: Json[];
+}
+
 /** Merges the patch list into the current list per the field's strategy. */
-function mergeList(place: Place, current: Json[], patch: Json[]): Json[] {
+function mergeList(place: Place, current: Json[], patch: Json[]): MergedList {
   const strategy = listStrategy(place.kind, place.path);
-  if (strategy.kind === 'atomic') return freshList(place, patch);
+  if (strategy.kind === 'atomic') return { items: freshList(place, patch), liveOrder: current };
   const elements = classify(current, patch);
-  if (elements.kind === 'primitives') return mergePrimitiveSet(elements.current, elements.patch);
+  if (elements.kind === 'primitives') {
+    return { items: mergePrimitiveSet(elements.current, elements.patch), liveOrder: current };
+  }
   if (strategy.kind === 'set')
     throw badRequest(`cannot merge lists without merge key for ${place.path.join('.')}`);
   return mergeKeyedList(place, strategy.mergeKey, elements.current, elements.patch);
@@ -282,16 +300,25 @@ interface KeyedPatch {
  * a `{$patch: replace}` element makes the remaining patch elements the whole list, elements with a known
  * key merge into it and the others are added.
  */
-function mergeKeyedList(place: Place, mergeKey: string, current: JsonObject[], patch: JsonObject[]): Json[] {
+function mergeKeyedList(
+  place: Place,
+  mergeKey: string,
+  current: JsonObject[],
+  patch: JsonObject[],
+): MergedList {
   const identity: Identity = (item) => mergeKeyOf(item, mergeKey);
   // The real server refuses to merge into a list whose live elements lack the merge key.
   current.forEach(identity);
   const { replace, deletions, items } = splitKeyedPatch(patch, mergeKey);
-  if (replace) return freshList(place, [...items]);
   const survivors = current.filter((item) => !deletions.includes(identity(item)));
+  if (replace) return { items: freshList(place, [...items]), liveOrder: survivors };
   const merged = [...survivors];
   for (const item of items) mergeElement(place, merged, item, identity);
-  return normalizeOrder(merged, [...items], survivors, identity);
+  const added = merged.slice(survivors.length);
+  return {
+    items: normalizeOrder(merged, [...items], survivors, identity),
+    liveOrder: [...survivors, ...added.slice(0, current.length - survivors.length)],
+  };
 }
 
 function splitKeyedPatch(patch: JsonObject[], mergeKey: string): KeyedPatch {

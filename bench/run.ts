@@ -1,0 +1,24 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type BenchResult, printResults } from './harness';
+import { benchSandbox } from './sandbox.bench';
+
+/**
+ * `npm run bench`: every benchmark in one run, peers side by side, ratios printed, and the figures saved
+ * to bench-results/latest.json for comparison across commits.
+ */
+async function main(): Promise<void> {
+  const pods = Number(process.env['SLIPWAY_BENCH_PODS'] ?? '10000');
+  const all: Record<string, BenchResult[]> = {};
+  all['sandbox'] = await benchSandbox(pods);
+  printResults(`Sandbox at scale:${pods}`, all['sandbox']);
+  const dir = join(__dirname, '..', 'bench-results');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'latest.json'), JSON.stringify({ date: new Date().toISOString(), results: all }, null, 2));
+  process.stdout.write(`\nresults written to bench-results/latest.json\n`);
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exit(1);
+});

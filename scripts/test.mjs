@@ -1,0 +1,63 @@
+// `npm test`: installs what the tests need when it is missing, builds, type-checks, lints and runs every
+// suite. It is also what CI runs (.ci/run), so it must work on a fresh machine with nothing but Node.
+import { spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+process.chdir(root);
+const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+
+function step(title, cmd, args, opts = {}) {
+  process.stdout.write(`\n=== ${title}\n`);
+  const r = spawnSync(cmd, args, { stdio: 'inherit', env: { ...process.env, ...opts.env } });
+  if (r.status !== 0) {
+    process.stdout.write(`\n${title} failed (exit ${r.status ?? r.signal}).\n`);
+    process.stdout.write(`0 passed, 1 failed\n`);
+    process.exit(r.status ?? 1);
+  }
+}
+
+function has(cmd) {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+}
+
+function ensureDependencies() {
+  const lock = join(root, 'package-lock.json');
+  const marker = join(root, 'node_modules', '.package-lock.json');
+  if (existsSync(marker) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs) return;
+  step('install npm dependencies', 'npm', ['ci', '--no-audit', '--no-fund']);
+}
+
+let aptUpdated = false;
+function aptInstall(pkgs) {
+  if (!isRoot || !has('apt-get')) return false;
+  if (!aptUpdated) {
+    spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
+    aptUpdated = true;
+  }
+  const r = spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...pkgs], {
+    stdio: 'inherit',
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
+  return r.status === 0;
+}
+
+/** Prometheus (Debian's 2.42) is a real peer in the discovery test; installed when we may. */
+function ensurePrometheus() {
+  if (has('prometheus')) return;
+  process.stdout.write('\n=== installing prometheus from Debian for the service-discovery test\n');
+  if (!aptInstall(['prometheus'])) process.stdout.write('prometheus could not be installed; its test will be skipped with a message.\n');
+  // Debian's package starts a system service; the test runs its own instance.
+  spawnSync('sh', ['-c', 'systemctl stop prometheus 2>/dev/null; service prometheus stop 2>/dev/null; pkill -x prometheus'], { stdio: 'ignore' });
+}
+
+ensureDependencies();
+ensurePrometheus();
+step('build', 'node', ['scripts/build.mjs']);
+step('type-check', 'npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']);
+step('lint', 'npx', ['eslint', '.']);
+step('format', 'npx', ['prettier', '--check', '.']);
+step('unit and integration tests', 'npx', ['mocha', '--reporter', './test/reporter.cjs']);
+
