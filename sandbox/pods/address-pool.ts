@@ -150,7 +150,9 @@ export class AddressPool {
     const floor = ipToInt('127.1.0.0');
     const ceiling = ipToInt('127.255.255.255');
     if (first < floor || last > ceiling || first > last) {
-      throw new Error(`pod address range must lie within 127.1.0.0-127.255.255.255: ${range.first}-${range.last}`);
+      throw new Error(
+        `pod address range must lie within 127.1.0.0-127.255.255.255: ${range.first}-${range.last}`,
+      );
     }
     const usable = (n: number): boolean => (n & 255) !== 0 && (n & 255) !== 255;
     this.allocator = new RangeAllocator(first, last, usable, 'pod address pool');

@@ -160,7 +160,10 @@ export class PodApp {
   private describeBindError(err: NodeJS.ErrnoException, port: number): { code: string; message: string } {
     const code = err.code ?? 'UNKNOWN';
     const why = code === 'EADDRINUSE' ? 'address already in use' : err.message;
-    return { code, message: `pod ${this.label()}: cannot listen on ${this.opts.ip}:${port}: ${why} (${code})` };
+    return {
+      code,
+      message: `pod ${this.label()}: cannot listen on ${this.opts.ip}:${port}: ${why} (${code})`,
+    };
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse, server: http.Server): void {
@@ -229,7 +232,9 @@ export class PodApp {
       case 'root':
         return json(200, this.hello(info));
       case 'unmatched':
-        return probe === undefined ? json(404, { error: 'not found', path: info.path }) : json(200, { status: 'ok' });
+        return probe === undefined
+          ? json(404, { error: 'not found', path: info.path })
+          : json(200, { status: 'ok' });
     }
   }
 
@@ -263,7 +268,13 @@ export class PodApp {
     };
   }
 
-  private send(info: RequestInfo, res: http.ServerResponse, reply: Reply, started: number, probe?: ProbeKind): void {
+  private send(
+    info: RequestInfo,
+    res: http.ServerResponse,
+    reply: Reply,
+    started: number,
+    probe?: ProbeKind,
+  ): void {
     const bytes = Buffer.byteLength(reply.body, 'utf8');
     res.on('finish', () => this.record(info, reply.status, bytes, started, probe));
     res.writeHead(reply.status, {
@@ -349,11 +360,23 @@ export function clfDate(ms: number): string {
 /** Quotes a client-supplied value so it cannot break the log line apart. */
 function quoted(value: string | undefined): string {
   if (value === undefined || value === '') return '"-"';
-  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/[\x00-\x1f\x7f]/g, '?')}"`;
+  const escaped = value.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
+  return `"${[...escaped].map((c) => (isControl(c) ? '?' : c)).join('')}"`;
+}
+
+function isControl(c: string): boolean {
+  const code = c.charCodeAt(0);
+  return code < 0x20 || code === 0x7f;
 }
 
 /** The nginx "combined" format followed by the request time in seconds, as many ingress setups log. */
-function accessLogLine(info: RequestInfo, status: number, bytes: number, seconds: number, now: number): string {
+function accessLogLine(
+  info: RequestInfo,
+  status: number,
+  bytes: number,
+  seconds: number,
+  now: number,
+): string {
   const req = info.req;
   const remote = req.socket.remoteAddress ?? '-';
   const request = quoted(`${req.method ?? 'GET'} ${req.url ?? '/'} HTTP/${req.httpVersion}`);
@@ -378,7 +401,10 @@ interface Histogram {
  * probing random URLs cannot create unbounded series.
  */
 class RequestMetrics {
-  private readonly counters = new Map<string, { method: string; path: string; status: number; value: number }>();
+  private readonly counters = new Map<
+    string,
+    { method: string; path: string; status: number; value: number }
+  >();
   private readonly histograms = new Map<string, Histogram>();
 
   observe(method: string, path: string, status: number, seconds: number): void {
@@ -387,7 +413,13 @@ class RequestMetrics {
     counter.value++;
     this.counters.set(ckey, counter);
     const hkey = `${method} ${path}`;
-    const h = this.histograms.get(hkey) ?? { method, path, buckets: DURATION_BUCKETS.map(() => 0), sum: 0, count: 0 };
+    const h = this.histograms.get(hkey) ?? {
+      method,
+      path,
+      buckets: DURATION_BUCKETS.map(() => 0),
+      sum: 0,
+      count: 0,
+    };
     DURATION_BUCKETS.forEach((le, i) => {
       if (seconds <= le) h.buckets[i]!++;
     });
@@ -402,7 +434,9 @@ class RequestMetrics {
       '# TYPE http_requests_total counter',
     ];
     for (const c of this.counters.values()) {
-      lines.push(`http_requests_total${labels({ method: c.method, path: c.path, status: String(c.status) })} ${c.value}`);
+      lines.push(
+        `http_requests_total${labels({ method: c.method, path: c.path, status: String(c.status) })} ${c.value}`,
+      );
     }
     lines.push('# HELP http_request_duration_seconds Time spent answering HTTP requests.');
     lines.push('# TYPE http_request_duration_seconds histogram');
@@ -414,7 +448,9 @@ class RequestMetrics {
 function histogramLines(h: Histogram): string[] {
   const base = { method: h.method, path: h.path };
   const name = 'http_request_duration_seconds';
-  const lines = DURATION_BUCKETS.map((le, i) => `${name}_bucket${labels({ ...base, le: String(le) })} ${h.buckets[i]}`);
+  const lines = DURATION_BUCKETS.map(
+    (le, i) => `${name}_bucket${labels({ ...base, le: String(le) })} ${h.buckets[i]}`,
+  );
   lines.push(`${name}_bucket${labels({ ...base, le: '+Inf' })} ${h.count}`);
   lines.push(`${name}_sum${labels(base)} ${h.sum}`);
   lines.push(`${name}_count${labels(base)} ${h.count}`);

@@ -126,7 +126,8 @@ const VALUED_KEYS = new Set(['errors', 'latency']);
 function applyValued(behavior: Behavior, key: string, value: string, warn: (why: string) => void): void {
   const n = parseNumber(value);
   if (key === 'slow-start') {
-    if (n === undefined || n < 0 || n > MAX_SLOW_START_SECONDS) warn(`seconds must be 0..${MAX_SLOW_START_SECONDS}`);
+    if (n === undefined || n < 0 || n > MAX_SLOW_START_SECONDS)
+      warn(`seconds must be 0..${MAX_SLOW_START_SECONDS}`);
     else behavior.slowStartMs = Math.round(n * 1000);
   } else if (key === 'errors') {
     if (n === undefined || n < 0 || n > 1) warn('the error ratio must be a number from 0 to 1');

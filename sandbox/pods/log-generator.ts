@@ -50,8 +50,20 @@ export function crashLogLines(opts: { podName: string; container: string; now: n
   const service = serviceNameFor(opts.podName);
   const ts = new Date(opts.now).toISOString();
   return [
-    plain(ts, 'ERROR', 'main', `c.e.${lowerFirst(service)}.db.DataSourceInitializer`, 'Database connection failed after 3 attempts: java.net.ConnectException: Connection refused (postgres:5432)'),
-    JSON.stringify({ level: 'fatal', ts, logger: 'main', msg: crashMessage(opts.podName, opts.container), exit_code: 1 }),
+    plain(
+      ts,
+      'ERROR',
+      'main',
+      `c.e.${lowerFirst(service)}.db.DataSourceInitializer`,
+      'Database connection failed after 3 attempts: java.net.ConnectException: Connection refused (postgres:5432)',
+    ),
+    JSON.stringify({
+      level: 'fatal',
+      ts,
+      logger: 'main',
+      msg: crashMessage(opts.podName, opts.container),
+      exit_code: 1,
+    }),
   ];
 }
 
@@ -84,9 +96,27 @@ function startupLines(ctx: LineContext): string[] {
   const pkg = `c.e.${lowerFirst(ctx.service)}`;
   const bootSeconds = (1.5 + ctx.random() * 2).toFixed(1);
   return [
-    plain(ts, 'INFO', 'main', `${pkg}.Application`, `Starting ${ctx.service} v1.4.2 using Java 21.0.5 with PID 1`),
-    plain(ts, 'INFO', 'main', `${pkg}.Application`, 'No active profile set, falling back to 1 default profile: "default"'),
-    plain(ts, 'INFO', 'main', 'o.s.b.w.embedded.tomcat.TomcatWebServer', 'Tomcat initialized with port 8080 (http)'),
+    plain(
+      ts,
+      'INFO',
+      'main',
+      `${pkg}.Application`,
+      `Starting ${ctx.service} v1.4.2 using Java 21.0.5 with PID 1`,
+    ),
+    plain(
+      ts,
+      'INFO',
+      'main',
+      `${pkg}.Application`,
+      'No active profile set, falling back to 1 default profile: "default"',
+    ),
+    plain(
+      ts,
+      'INFO',
+      'main',
+      'o.s.b.w.embedded.tomcat.TomcatWebServer',
+      'Tomcat initialized with port 8080 (http)',
+    ),
     plain(ts, 'INFO', 'main', 'com.zaxxer.hikari.HikariDataSource', 'HikariPool-1 - Start completed.'),
     plain(ts, 'INFO', 'main', `${pkg}.Application`, `Started ${ctx.service} in ${bootSeconds} seconds`),
   ];
@@ -108,16 +138,37 @@ function steadyLine(ctx: LineContext): string {
   return ctx.random() < 0.5 ? jsonLine(ctx, level) : plainLine(ctx, level);
 }
 
-const PATHS = ['/api/v1/orders', '/api/v1/orders/{id}', '/api/v1/customers/{id}', '/api/v1/inventory', '/api/v1/cart'];
+const PATHS = [
+  '/api/v1/orders',
+  '/api/v1/orders/{id}',
+  '/api/v1/customers/{id}',
+  '/api/v1/inventory',
+  '/api/v1/cart',
+];
 
 function jsonLine(ctx: LineContext, level: Level): string {
   const ts = new Date(ctx.now).toISOString();
   const r = ctx.random;
   const path = pick(r, PATHS).replace('{id}', String(1000 + Math.floor(r() * 9000)));
   const fields: Record<Level, Record<string, string | number>> = {
-    info: { msg: 'handled request', method: pick(r, ['GET', 'GET', 'GET', 'POST', 'PUT']), path, status: 200, duration_ms: 2 + Math.floor(r() * 40) },
-    debug: { msg: 'cache lookup', key: `order:${1000 + Math.floor(r() * 9000)}`, hit: r() < 0.8 ? 'true' : 'false' },
-    warn: { msg: 'slow upstream call', upstream: 'payments', duration_ms: 800 + Math.floor(r() * 1500), retry: 1 },
+    info: {
+      msg: 'handled request',
+      method: pick(r, ['GET', 'GET', 'GET', 'POST', 'PUT']),
+      path,
+      status: 200,
+      duration_ms: 2 + Math.floor(r() * 40),
+    },
+    debug: {
+      msg: 'cache lookup',
+      key: `order:${1000 + Math.floor(r() * 9000)}`,
+      hit: r() < 0.8 ? 'true' : 'false',
+    },
+    warn: {
+      msg: 'slow upstream call',
+      upstream: 'payments',
+      duration_ms: 800 + Math.floor(r() * 1500),
+      retry: 1,
+    },
     error: { msg: 'request failed', path, status: 500, error: 'context deadline exceeded' },
   };
   return JSON.stringify({ level, ts, logger: 'http', ...fields[level] });
@@ -131,8 +182,14 @@ function plainLine(ctx: LineContext, level: Level): string {
   const n = Math.floor(r() * 50);
   const text: Record<Level, [string, string]> = {
     info: [`${pkg}.OrderController`, `Fetched ${n} orders for customer ${1000 + Math.floor(r() * 9000)}`],
-    debug: ['com.zaxxer.hikari.pool.HikariPool', `HikariPool-1 - Pool stats (total=10, active=${n % 10}, idle=${10 - (n % 10)}, waiting=0)`],
-    warn: [`${pkg}.PaymentClient`, `Retrying payment authorization (attempt 2 of 3) after ${200 + n * 10} ms`],
+    debug: [
+      'com.zaxxer.hikari.pool.HikariPool',
+      `HikariPool-1 - Pool stats (total=10, active=${n % 10}, idle=${10 - (n % 10)}, waiting=0)`,
+    ],
+    warn: [
+      `${pkg}.PaymentClient`,
+      `Retrying payment authorization (attempt 2 of 3) after ${200 + n * 10} ms`,
+    ],
     error: [`${pkg}.PaymentClient`, 'Payment call failed: java.net.SocketTimeoutException: Read timed out'],
   };
   const [logger, msg] = text[level];

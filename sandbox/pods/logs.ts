@@ -137,7 +137,10 @@ class LogInstance {
   }
 
   private push(stamp: number, text: string, size: number): void {
-    while (this.count > 0 && (this.count >= this.limits.maxLines || this.bytes + size > this.limits.maxBytes)) {
+    while (
+      this.count > 0 &&
+      (this.count >= this.limits.maxLines || this.bytes + size > this.limits.maxBytes)
+    ) {
       this.dropOldest();
     }
     const slot = this.physical(this.count);
@@ -284,7 +287,11 @@ export class ContainerLog {
    * function is called. `onEnd` fires once when the instance stops (immediately for an instance that
    * already has) or when `limitBytes` is used up; callbacks may run synchronously inside this call.
    */
-  follow(opts: LogReadOptions, onLine: (formattedLine: string) => void, onEnd: () => void = () => {}): () => void {
+  follow(
+    opts: LogReadOptions,
+    onLine: (formattedLine: string) => void,
+    onEnd: () => void = () => {},
+  ): () => void {
     const inst = this.instance(opts.previous === true);
     const f: Follower = {
       onLine,
