@@ -182,12 +182,14 @@ export class Kubelet implements PodRuntimeView {
     const probePaths = containers.flatMap((c) =>
       [c.livenessProbe, c.readinessProbe, c.startupProbe].flatMap((p) => (p?.httpGet?.path === undefined ? [] : [p.httpGet.path])),
     );
+    const readinessPaths = containers.flatMap((c) => (c.readinessProbe?.httpGet?.path === undefined ? [] : [c.readinessProbe.httpGet.path]));
     const behaviors = containers.map((c) => parseBehavior(c.image, c.env ?? []));
     const first = behaviors[0] ?? parseBehavior('', []);
     state.app = new PodApp({
       ip: state.ip,
       ports,
       probePaths,
+      readinessPaths,
       behavior: first,
       clock: this.o.clock,
       podName: state.name,

@@ -161,6 +161,13 @@ export class SandboxServer {
           return sendJson(res, 200, list);
         }
         case 'openapiV2':
+          // kubectl asks for protobuf and can parse nothing else; other clients get JSON.
+          if ((req.headers.accept ?? '').includes('protobuf')) {
+            const body = this.openapi.v2Protobuf();
+            res.writeHead(200, { 'Content-Type': 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf', 'Content-Length': body.length });
+            res.end(body);
+            return;
+          }
           return sendJson(res, 200, this.openapi.v2());
         case 'openapiV3Index':
           return sendJson(res, 200, this.openapi.v3Index());

@@ -73,9 +73,7 @@ function invalid(message: string): PatchError {
   return new PatchError('Invalid', message);
 }
 
-// ---------------------------------------------------------------------------------------------------------
-// Decoding: the operations list is checked whole before anything is applied.
-
+/** Checks the whole operations list before anything is applied, so a malformed patch changes nothing. */
 function decodeOperations(ops: unknown): Operation[] {
   if (!Array.isArray(ops)) {
     throw new PatchError(
@@ -143,9 +141,6 @@ function requiredValue(raw: JsonObject, op: OpName): Json {
   return value;
 }
 
-// ---------------------------------------------------------------------------------------------------------
-// JSON pointers (RFC 6901).
-
 /** The reference tokens of `pointer`, or undefined when it is not a pointer at all. */
 function parsePointer(pointer: string): string[] | undefined {
   if (pointer === '') return [];
@@ -188,9 +183,6 @@ function locateOrThrow(holder: JsonObject, pointer: string, describe: () => stri
   if (location === undefined) throw invalid(describe());
   return location;
 }
-
-// ---------------------------------------------------------------------------------------------------------
-// Operations.
 
 function applyOperation(holder: JsonObject, operation: Operation): void {
   switch (operation.op) {

@@ -33,9 +33,18 @@ const BY_FIELD: Readonly<Record<string, ListStrategy>> = {
   ownerReferences: map('uid'),
   topologySpreadConstraints: map('topologyKey', ['topologyKey', 'whenUnsatisfiable']),
   resourceClaims: map('name'),
-  addresses: map('type'),
   finalizers: SET,
 };
+
+/** Kinds whose merge rules come from Go struct tags; everything else is a custom resource. */
+const BUILTIN_KINDS = new Set([
+  'Namespace', 'Node', 'Pod', 'Service', 'Endpoints', 'ConfigMap', 'Secret', 'ServiceAccount', 'Event',
+  'PersistentVolumeClaim', 'PersistentVolume', 'ReplicationController', 'ResourceQuota', 'LimitRange',
+  'Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet', 'ControllerRevision', 'Job', 'CronJob',
+  'HorizontalPodAutoscaler', 'Ingress', 'IngressClass', 'NetworkPolicy', 'EndpointSlice',
+  'PodDisruptionBudget', 'Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding',
+  'CustomResourceDefinition', 'StorageClass', 'Lease', 'Scale',
+]);
 
 /**
  * The merge strategy of the list at `path` (field names from the object root, array indices left out)
@@ -44,7 +53,12 @@ const BY_FIELD: Readonly<Record<string, ListStrategy>> = {
  */
 export function listStrategy(kind: string, path: readonly string[]): ListStrategy {
   const field = path[path.length - 1];
-  if (field === undefined) return ATOMIC;
+  if (field === undefined || !BUILTIN_KINDS.has(kind)) return ATOMIC;
+  // Only a node's status addresses are keyed; Endpoints and EndpointSlice addresses are atomic.
+  if (field === 'addresses') return kind === 'Node' && path[0] === 'status' ? map('type') : ATOMIC;
+  if (field === 'podIPs' || field === 'hostIPs') return map('ip');
+  if (field === 'schedulingGates') return map('name');
+  if (kind === 'ServiceAccount' && path.length === 1) return field === 'secrets' ? map('name') : ATOMIC;
   if (field === 'ports') {
     const parent = path[path.length - 2];
     if (parent === 'containers' || parent === 'initContainers' || parent === 'ephemeralContainers') {
@@ -54,6 +68,7 @@ export function listStrategy(kind: string, path: readonly string[]): ListStrateg
       return map('port', ['port', 'protocol']);
     return ATOMIC;
   }
-  if (field === 'finalizers' && path.length !== 2) return ATOMIC;
+  // Namespace spec.finalizers is replaced whole; metadata.finalizers is a set.
+  if (field === 'finalizers' && !(path.length === 2 && path[0] === 'metadata')) return ATOMIC;
   return BY_FIELD[field] ?? ATOMIC;
 }

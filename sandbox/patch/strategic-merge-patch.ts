@@ -62,9 +62,6 @@ function isDirectiveKey(key: string): boolean {
   return key.startsWith('$');
 }
 
-// ---------------------------------------------------------------------------------------------------------
-// Maps.
-
 /**
  * Merges `patch` into `target` (owned by the caller and modified in place, or undefined when there is no
  * map yet). Returns undefined when the patch deletes the map.
@@ -82,6 +79,8 @@ function mergeObject(
     case 'replace':
       return mergeFields(place, {}, patch);
     case 'delete':
+      // Upstream leaves an empty map behind when the map existed; like the strategic merge patch
+      // documentation, we treat `$patch: delete` as the equivalent of null and remove the member.
       return undefined;
     default:
       throw badRequest(`unknown patch type: ${JSON.stringify(directive)} in map: ${JSON.stringify(patch)}`);
@@ -109,9 +108,8 @@ function mergeField(place: Place, target: JsonObject, key: string, value: Json):
 /** The patch value merged into the current one; undefined when the patch deletes it. */
 function mergeValue(place: Place, current: Json | undefined, patch: Json): Json | undefined {
   if (isJsonObject(patch)) return mergeObject(place, isJsonObject(current) ? current : undefined, patch);
-  if (Array.isArray(patch))
-    return Array.isArray(current) ? mergeList(place, current, patch).items : freshList(place, patch);
-  return patch;
+  if (!Array.isArray(patch)) return patch;
+  return Array.isArray(current) ? mergeList(place, current, patch).items : freshList(place, patch);
 }
 
 /**
@@ -147,9 +145,6 @@ function applyPrimitiveListDeletions(target: JsonObject, patch: JsonObject): voi
     );
   }
 }
-
-// ---------------------------------------------------------------------------------------------------------
-// $setElementOrder.
 
 /**
  * Merges every list that has a `$setElementOrder/<field>` directive and puts it in the directive's order.
@@ -226,9 +221,6 @@ function hasDirective(item: Json): boolean {
   return isJsonObject(item) && getMember(item, PATCH) !== undefined;
 }
 
-// ---------------------------------------------------------------------------------------------------------
-// Lists.
-
 /**
  * A merged list, and the live order a later `$setElementOrder` compares positions against. Upstream
  * deletes from and appends to the live list in place, so the live list it looks at afterwards shows new
@@ -248,8 +240,9 @@ function mergeList(place: Place, current: Json[], patch: Json[]): MergedList {
   if (elements.kind === 'primitives') {
     return { items: mergePrimitiveSet(elements.current, elements.patch), liveOrder: current };
   }
-  if (strategy.kind === 'set')
+  if (strategy.kind === 'set') {
     throw badRequest(`cannot merge lists without merge key for ${place.path.join('.')}`);
+  }
   return mergeKeyedList(place, strategy.mergeKey, elements.current, elements.patch);
 }
 
@@ -259,12 +252,14 @@ type Elements =
 
 function classify(current: Json[], patch: Json[]): Elements {
   const all = [...current, ...patch];
-  if (all.some((item) => Array.isArray(item)))
+  if (all.some((item) => Array.isArray(item))) {
     throw new PatchError('Invalid', 'lists of lists are not supported');
+  }
   const objects = all.filter(isJsonObject).length;
   if (objects === 0) return { kind: 'primitives', current, patch };
-  if (objects !== all.length)
+  if (objects !== all.length) {
     throw badRequest(`list element types are not identical: ${JSON.stringify(all)}`);
+  }
   return { kind: 'objects', current: current.filter(isJsonObject), patch: patch.filter(isJsonObject) };
 }
 
@@ -298,7 +293,8 @@ interface KeyedPatch {
 /**
  * A list of maps merged by `mergeKey`: `{$patch: delete}` elements delete every element with their key,
  * a `{$patch: replace}` element makes the remaining patch elements the whole list, elements with a known
- * key merge into it and the others are added.
+ * key merge into it and the others are added. As upstream, an element carrying `$patch: replace` only
+ * marks the list; its other members are dropped.
  */
 function mergeKeyedList(
   place: Place,
@@ -327,14 +323,23 @@ function splitKeyedPatch(patch: JsonObject[], mergeKey: string): KeyedPatch {
   const items: JsonObject[] = [];
   for (const item of patch) {
     const directive = getMember(item, PATCH);
-    if (directive === undefined) items.push(item);
-    else if (directive === 'delete') deletions.push(mergeKeyOf(item, mergeKey));
-    else if (directive === 'replace') replace = true;
-    // An explicit merge is what happens anyway; a bare `{$patch: merge}` marker has nothing to add.
-    else if (directive === 'merge') {
-      if (getMember(item, mergeKey) !== undefined) items.push(item);
-    } else
-      throw badRequest(`unknown patch type: ${JSON.stringify(directive)} in map: ${JSON.stringify(item)}`);
+    switch (directive) {
+      case undefined:
+        items.push(item);
+        break;
+      case 'delete':
+        deletions.push(mergeKeyOf(item, mergeKey));
+        break;
+      case 'replace':
+        replace = true;
+        break;
+      case 'merge':
+        // An explicit merge is what happens anyway; a bare `{$patch: merge}` marker has nothing to add.
+        if (getMember(item, mergeKey) !== undefined) items.push(item);
+        break;
+      default:
+        throw badRequest(`unknown patch type: ${JSON.stringify(directive)} in map: ${JSON.stringify(item)}`);
+    }
   }
   return { replace, deletions, items };
 }
@@ -354,9 +359,6 @@ function mergeKeyOf(item: Json, mergeKey: string): Json {
   }
   return value;
 }
-
-// ---------------------------------------------------------------------------------------------------------
-// Element order.
 
 /**
  * Orders a merged list the way the real server does. Elements named by `order` come in that order;

@@ -174,7 +174,7 @@ export class PodApp {
       const info: RequestInfo = { req, path, query, body, tooLarge, port };
       const probe = this.probes.get(path);
       const reply = this.reply(info, probe);
-      const delay = probe === undefined ? this.opts.behavior.latencyMs : 0;
+      const delay = faultsApply(path, probe) ? this.opts.behavior.latencyMs : 0;
       this.sendLater(delay, () => this.send(info, res, reply, started, probe));
     });
   }
@@ -195,9 +195,11 @@ export class PodApp {
     if (probe !== undefined) {
       const failure = this.probeFailure(probe);
       if (failure !== undefined) return json(503, { status: 'unavailable', reason: failure });
-    } else {
-      if (!this.state.started) return json(503, { error: 'service is starting' });
-      if (this.injectError()) return json(500, { error: 'internal server error', pod: this.opts.podName });
+    } else if (!this.state.started) {
+      return json(503, { error: 'service is starting' });
+    }
+    if (faultsApply(info.path, probe) && this.injectError()) {
+      return json(500, { error: 'internal server error', pod: this.opts.podName });
     }
     return this.routeReply(info, probe);
   }
@@ -294,6 +296,15 @@ export class PodApp {
     this.load.recordRequest();
     this.opts.onAccessLog(accessLogLine(info, status, bytes, seconds, now));
   }
+}
+
+/**
+ * Injected errors and latency hit application traffic only. Probes are exempt because the kubelet
+ * simulation owns probe outcomes, and /metrics is exempt because fault demos need working dashboards
+ * (frameworks typically serve it from a separate management handler anyway).
+ */
+function faultsApply(path: string, probe: ProbeKind | undefined): boolean {
+  return probe === undefined && routeOf(path) !== 'metrics';
 }
 
 function routeOf(path: string): Route {

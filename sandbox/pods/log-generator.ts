@@ -40,30 +40,35 @@ export function startLogGenerator(opts: LogGeneratorOptions): Timer {
   }, tickMs);
 }
 
-/** The one-line reason a crashing container gives; also fit for a terminated state's `message`. */
-export function crashMessage(podName: string, container: string): string {
-  return `${serviceNameFor(podName)} (${container}) failed to start: could not connect to database postgres:5432: connection refused`;
+/**
+ * The last line a crashing container prints, in the style of a Go panic (which carries no timestamp).
+ * It is one line so the kubelet can also use it as a terminated state's `message`.
+ */
+export function crashMessage(container: string): string {
+  return `panic: ${container}: cannot start: dial tcp postgres:5432: connect: connection refused`;
 }
 
-/** What a crashing container prints just before it exits, oldest line first. */
+/** A fuller crash sequence for callers that want context before the panic line, oldest line first. */
 export function crashLogLines(opts: { podName: string; container: string; now: number }): string[] {
-  const service = serviceNameFor(opts.podName);
   const ts = new Date(opts.now).toISOString();
+  const service = serviceNameFor(opts.podName);
   return [
-    plain(
+    JSON.stringify({
+      level: 'error',
       ts,
-      'ERROR',
-      'main',
-      `c.e.${lowerFirst(service)}.db.DataSourceInitializer`,
-      'Database connection failed after 3 attempts: java.net.ConnectException: Connection refused (postgres:5432)',
-    ),
+      logger: 'db',
+      msg: 'database connection failed',
+      attempt: 3,
+      error: 'connection refused',
+    }),
     JSON.stringify({
       level: 'fatal',
       ts,
       logger: 'main',
-      msg: crashMessage(opts.podName, opts.container),
-      exit_code: 1,
+      msg: `${service} cannot start without its database`,
+      exit_code: 2,
     }),
+    crashMessage(opts.container),
   ];
 }
 
