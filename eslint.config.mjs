@@ -3,7 +3,7 @@ import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', '.test-output/', '.tools/', 'examples/', '**/*.mjs'] },
+  { ignores: ['node_modules/', 'dist/', '.test-output/', '.tools/', 'examples/', '**/*.mjs', '**/*.cjs'] },
   eslint.configs.recommended,
   ...tseslint.configs.strict,
   {

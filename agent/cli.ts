@@ -23,6 +23,8 @@ interface SandboxModule {
 function loadSandbox(): SandboxModule | undefined {
   const path = join(__dirname, 'sandbox.js');
   if (!existsSync(path)) return undefined;
+  // A runtime path on purpose: esbuild must not pull the sandbox into this bundle.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require(path) as SandboxModule;
 }
 
@@ -32,7 +34,9 @@ async function main(argv: string[]): Promise<number> {
     case 'sandbox': {
       const mod = loadSandbox();
       if (mod === undefined) {
-        process.stderr.write('slipway: this build does not include the sandbox; run it from a development checkout (npm run build).\n');
+        process.stderr.write(
+          'slipway: this build does not include the sandbox; run it from a development checkout (npm run build).\n',
+        );
         return 1;
       }
       return mod.runSandbox(rest);

@@ -24,8 +24,14 @@ export function rssMiB(pid: number): number {
 export function printResults(title: string, results: BenchResult[]): void {
   process.stdout.write(`\n${title}\n`);
   for (const r of results) {
-    const value = Number.isFinite(r.value) ? (r.value >= 100 ? r.value.toFixed(0) : r.value.toFixed(2)) : 'n/a';
-    const extra = [r.target === undefined ? '' : `target ${r.target}`, r.note ?? ''].filter((s) => s !== '').join('; ');
+    const value = Number.isFinite(r.value)
+      ? r.value >= 100
+        ? r.value.toFixed(0)
+        : r.value.toFixed(2)
+      : 'n/a';
+    const extra = [r.target === undefined ? '' : `target ${r.target}`, r.note ?? '']
+      .filter((s) => s !== '')
+      .join('; ');
     process.stdout.write(`  ${r.name.padEnd(58)} ${value.padStart(10)} ${r.unit.padEnd(9)} ${extra}\n`);
   }
 }

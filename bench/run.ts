@@ -14,7 +14,10 @@ async function main(): Promise<void> {
   printResults(`Sandbox at scale:${pods}`, all['sandbox']);
   const dir = join(__dirname, '..', 'bench-results');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'latest.json'), JSON.stringify({ date: new Date().toISOString(), results: all }, null, 2));
+  writeFileSync(
+    join(dir, 'latest.json'),
+    JSON.stringify({ date: new Date().toISOString(), results: all }, null, 2),
+  );
   process.stdout.write(`\nresults written to bench-results/latest.json\n`);
 }
 

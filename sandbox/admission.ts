@@ -60,7 +60,8 @@ function defaultContainer(c: unknown): void {
   setDefault(c, 'terminationMessagePath', '/dev/termination-log');
   setDefault(c, 'terminationMessagePolicy', 'File');
   setDefault(c, 'resources', {});
-  if (Array.isArray(c['ports'])) for (const p of c['ports']) if (isJsonObject(p)) setDefault(p, 'protocol', 'TCP');
+  if (Array.isArray(c['ports']))
+    for (const p of c['ports']) if (isJsonObject(p)) setDefault(p, 'protocol', 'TCP');
   for (const probe of ['livenessProbe', 'readinessProbe', 'startupProbe']) defaultProbe(c[probe]);
 }
 
@@ -109,7 +110,12 @@ function defaultWorkload(spec: JsonObject, kind: string): void {
   }
 }
 
-function defaultService(o: KObject, spec: JsonObject, old: KObject | undefined, ips: ClusterIpAllocator): void {
+function defaultService(
+  o: KObject,
+  spec: JsonObject,
+  old: KObject | undefined,
+  ips: ClusterIpAllocator,
+): void {
   setDefault(spec, 'type', 'ClusterIP');
   setDefault(spec, 'sessionAffinity', 'None');
   const oldSpec = obj(old?.['spec']);
@@ -127,9 +133,11 @@ function defaultService(o: KObject, spec: JsonObject, old: KObject | undefined, 
     if (!isJsonObject(p)) continue;
     setDefault(p, 'protocol', 'TCP');
     setDefault(p, 'targetPort', p['port'] ?? 80);
-    if ((spec['type'] === 'NodePort' || spec['type'] === 'LoadBalancer') && p['nodePort'] === undefined) p['nodePort'] = nodePort++;
+    if ((spec['type'] === 'NodePort' || spec['type'] === 'LoadBalancer') && p['nodePort'] === undefined)
+      p['nodePort'] = nodePort++;
   }
-  if (spec['type'] === 'NodePort' || spec['type'] === 'LoadBalancer') setDefault(spec, 'externalTrafficPolicy', 'Cluster');
+  if (spec['type'] === 'NodePort' || spec['type'] === 'LoadBalancer')
+    setDefault(spec, 'externalTrafficPolicy', 'Cluster');
   if (o['status'] === undefined) o['status'] = { loadBalancer: {} };
 }
 
@@ -143,7 +151,10 @@ function defaultObject(t: ResourceType, o: KObject, old: KObject | undefined, ip
   const spec = isJsonObject(o['spec']) ? o['spec'] : undefined;
   switch (`${t.group}/${t.kind}`) {
     case '/Namespace': {
-      o.metadata.labels = { ...(o.metadata.labels ?? {}), 'kubernetes.io/metadata.name': o.metadata.name ?? '' };
+      o.metadata.labels = {
+        ...(o.metadata.labels ?? {}),
+        'kubernetes.io/metadata.name': o.metadata.name ?? '',
+      };
       const s = ensure(o as unknown as JsonObject, 'spec');
       setDefault(s, 'finalizers', ['kubernetes']);
       if (old === undefined || !isJsonObject(o['status'])) o['status'] = { phase: 'Active' };
@@ -166,7 +177,8 @@ function defaultObject(t: ResourceType, o: KObject, old: KObject | undefined, ip
       setDefault(o as unknown as JsonObject, 'type', 'Opaque');
       if (isJsonObject(o['stringData'])) {
         const data = ensure(o as unknown as JsonObject, 'data');
-        for (const [k, v] of Object.entries(o['stringData'])) data[k] = Buffer.from(String(v)).toString('base64');
+        for (const [k, v] of Object.entries(o['stringData']))
+          data[k] = Buffer.from(String(v)).toString('base64');
         delete o['stringData'];
       }
       break;
@@ -211,7 +223,8 @@ function defaultJob(o: KObject, spec: JsonObject): void {
     'controller-uid': uid,
     'job-name': o.metadata.name ?? '',
   };
-  if (spec['selector'] === undefined) spec['selector'] = { matchLabels: { 'batch.kubernetes.io/controller-uid': uid } };
+  if (spec['selector'] === undefined)
+    spec['selector'] = { matchLabels: { 'batch.kubernetes.io/controller-uid': uid } };
   const meta = ensure(template, 'metadata');
   meta['labels'] = { ...obj(meta['labels']), ...labels };
   defaultPodSpec(ensure(template, 'spec'));
@@ -227,7 +240,8 @@ function qosClass(spec: JsonObject | undefined): string {
     const lim = obj(r['limits']);
     if (Object.keys(req).length > 0 || Object.keys(lim).length > 0) anyRequest = true;
     if (lim['cpu'] === undefined || lim['memory'] === undefined) guaranteed = false;
-    else if ((req['cpu'] ?? lim['cpu']) !== lim['cpu'] || (req['memory'] ?? lim['memory']) !== lim['memory']) guaranteed = false;
+    else if ((req['cpu'] ?? lim['cpu']) !== lim['cpu'] || (req['memory'] ?? lim['memory']) !== lim['memory'])
+      guaranteed = false;
   }
   if (guaranteed) return 'Guaranteed';
   return anyRequest ? 'Burstable' : 'BestEffort';
@@ -236,20 +250,32 @@ function qosClass(spec: JsonObject | undefined): string {
 function validateContainers(t: ResourceType, name: string, spec: JsonObject, prefix: string): void {
   const cs = spec['containers'];
   if (!Array.isArray(cs) || cs.length === 0) {
-    throw invalid(t, name, [{ field: `${prefix}.containers`, message: 'Required value', type: 'FieldValueRequired' }]);
+    throw invalid(t, name, [
+      { field: `${prefix}.containers`, message: 'Required value', type: 'FieldValueRequired' },
+    ]);
   }
   const seen = new Set<string>();
   cs.forEach((c, i) => {
     const co = obj(c);
     if (typeof co['name'] !== 'string' || co['name'] === '') {
-      throw invalid(t, name, [{ field: `${prefix}.containers[${i}].name`, message: 'Required value', type: 'FieldValueRequired' }]);
+      throw invalid(t, name, [
+        { field: `${prefix}.containers[${i}].name`, message: 'Required value', type: 'FieldValueRequired' },
+      ]);
     }
     if (seen.has(co['name'])) {
-      throw invalid(t, name, [{ field: `${prefix}.containers[${i}].name`, message: `Duplicate value: "${co['name']}"`, type: 'FieldValueDuplicate' }]);
+      throw invalid(t, name, [
+        {
+          field: `${prefix}.containers[${i}].name`,
+          message: `Duplicate value: "${co['name']}"`,
+          type: 'FieldValueDuplicate',
+        },
+      ]);
     }
     seen.add(co['name']);
     if (typeof co['image'] !== 'string' || co['image'] === '') {
-      throw invalid(t, name, [{ field: `${prefix}.containers[${i}].image`, message: 'Required value', type: 'FieldValueRequired' }]);
+      throw invalid(t, name, [
+        { field: `${prefix}.containers[${i}].image`, message: 'Required value', type: 'FieldValueRequired' },
+      ]);
     }
   });
 }
@@ -262,12 +288,19 @@ function goMap(labels: JsonObject): string {
 function validateObject(t: ResourceType, o: KObject, old: KObject | undefined): void {
   const name = o.metadata.name ?? '';
   const spec = obj(o['spec']);
-  const isWorkload = t.group === 'apps' && ['Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet'].includes(t.kind);
+  const isWorkload =
+    t.group === 'apps' && ['Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet'].includes(t.kind);
   if (t.group === '' && t.kind === 'Pod') validateContainers(t, name, spec, 'spec');
   if (t.group === 'batch' && t.kind === 'Job') {
     const policy = obj(obj(spec['template'])['spec'])['restartPolicy'];
     if (policy !== 'Never' && policy !== 'OnFailure') {
-      throw invalid(t, name, [{ field: 'spec.template.spec.restartPolicy', message: `Unsupported value: "${String(policy)}": supported values: "OnFailure", "Never"`, type: 'FieldValueNotSupported' }]);
+      throw invalid(t, name, [
+        {
+          field: 'spec.template.spec.restartPolicy',
+          message: `Unsupported value: "${String(policy)}": supported values: "OnFailure", "Never"`,
+          type: 'FieldValueNotSupported',
+        },
+      ]);
     }
   }
   if (!isWorkload) return;
@@ -275,18 +308,35 @@ function validateObject(t: ResourceType, o: KObject, old: KObject | undefined): 
   validateContainers(t, name, obj(template['spec']), 'spec.template.spec');
   const selector = spec['selector'];
   if (!isJsonObject(selector)) {
-    throw invalid(t, name, [{ field: 'spec.selector', message: 'Required value', type: 'FieldValueRequired' }]);
+    throw invalid(t, name, [
+      { field: 'spec.selector', message: 'Required value', type: 'FieldValueRequired' },
+    ]);
   }
   const labels = obj(obj(template['metadata'])['labels']);
   if (!selectorMatches(selector as unknown as LabelSelectorSpec, labels as Record<string, string>)) {
-    throw invalid(t, name, [{ field: 'spec.template.metadata.labels', message: `Invalid value: ${goMap(labels)}: \`selector\` does not match template \`labels\`` }]);
+    throw invalid(t, name, [
+      {
+        field: 'spec.template.metadata.labels',
+        message: `Invalid value: ${goMap(labels)}: \`selector\` does not match template \`labels\``,
+      },
+    ]);
   }
   if (old !== undefined && JSON.stringify(obj(old['spec'])['selector']) !== JSON.stringify(selector)) {
-    throw invalid(t, name, [{ field: 'spec.selector', message: `Invalid value: v1.LabelSelector{MatchLabels:${goMap(obj(selector['matchLabels']))}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field is immutable` }]);
+    throw invalid(t, name, [
+      {
+        field: 'spec.selector',
+        message: `Invalid value: v1.LabelSelector{MatchLabels:${goMap(obj(selector['matchLabels']))}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field is immutable`,
+      },
+    ]);
   }
   const replicas = spec['replicas'];
   if (replicas !== undefined && (typeof replicas !== 'number' || replicas < 0)) {
-    throw invalid(t, name, [{ field: 'spec.replicas', message: `Invalid value: ${String(replicas)}: must be greater than or equal to 0` }]);
+    throw invalid(t, name, [
+      {
+        field: 'spec.replicas',
+        message: `Invalid value: ${String(replicas)}: must be greater than or equal to 0`,
+      },
+    ]);
   }
   if (t.kind === 'Deployment') validateRollingUpdate(t, name, obj(obj(spec['strategy'])['rollingUpdate']));
 }
@@ -294,6 +344,12 @@ function validateObject(t: ResourceType, o: KObject, old: KObject | undefined): 
 function validateRollingUpdate(t: ResourceType, name: string, ru: JsonObject): void {
   const isZero = (v: unknown): boolean => v === 0 || v === '0%' || v === '0';
   if (isZero(ru['maxSurge']) && isZero(ru['maxUnavailable'])) {
-    throw invalid(t, name, [{ field: 'spec.strategy.rollingUpdate.maxUnavailable', message: 'Invalid value: intstr.IntOrString{Type:0, IntVal:0, StrVal:""}: may not be 0 when `maxSurge` is 0' }]);
+    throw invalid(t, name, [
+      {
+        field: 'spec.strategy.rollingUpdate.maxUnavailable',
+        message:
+          'Invalid value: intstr.IntOrString{Type:0, IntVal:0, StrVal:""}: may not be 0 when `maxSurge` is 0',
+      },
+    ]);
   }
 }

@@ -15,7 +15,10 @@ export class Authenticator {
   readonly readOnlyToken = randomBytes(32).toString('hex');
 
   private readonly users = new Map<string, User>([
-    [this.adminToken, { name: 'sandbox-admin', groups: ['system:masters', 'system:authenticated'], readOnly: false }],
+    [
+      this.adminToken,
+      { name: 'sandbox-admin', groups: ['system:masters', 'system:authenticated'], readOnly: false },
+    ],
     [this.readOnlyToken, { name: 'sandbox-readonly', groups: ['system:authenticated'], readOnly: true }],
   ]);
 
@@ -32,7 +35,12 @@ const READ_VERBS = new Set(['get', 'list', 'watch']);
 /** Like the built-in `view` role, the viewer reads objects but cannot reach into pods. */
 const VIEWER_DENIED_SUBRESOURCES = new Set(['proxy', 'portforward', 'exec', 'attach']);
 
-export function isAllowed(user: User, verb: string, t: Pick<ResourceType, 'group' | 'plural'>, subresource?: string): boolean {
+export function isAllowed(
+  user: User,
+  verb: string,
+  t: Pick<ResourceType, 'group' | 'plural'>,
+  subresource?: string,
+): boolean {
   if (!user.readOnly) return true;
   if (t.group === 'authorization.k8s.io' && verb === 'create') return true;
   if (subresource !== undefined && VIEWER_DENIED_SUBRESOURCES.has(subresource)) return false;

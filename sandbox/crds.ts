@@ -14,7 +14,12 @@ interface CrdNames {
 }
 
 function servedTypes(crd: KObject): ResourceType[] {
-  const spec = (crd['spec'] ?? {}) as { group?: string; scope?: string; names?: CrdNames; versions?: JsonObject[] };
+  const spec = (crd['spec'] ?? {}) as {
+    group?: string;
+    scope?: string;
+    names?: CrdNames;
+    versions?: JsonObject[];
+  };
   const names = spec.names;
   if (spec.group === undefined || names === undefined) return [];
   return (spec.versions ?? [])
@@ -24,7 +29,9 @@ function servedTypes(crd: KObject): ResourceType[] {
       const subresources: string[] = [];
       if (sub['status'] !== undefined) subresources.push('status');
       if (sub['scale'] !== undefined) subresources.push('scale');
-      const columns = Array.isArray(v['additionalPrinterColumns']) ? (v['additionalPrinterColumns'] as unknown[]) : [];
+      const columns = Array.isArray(v['additionalPrinterColumns'])
+        ? (v['additionalPrinterColumns'] as unknown[])
+        : [];
       const schema = isJsonObject(v['schema']) ? v['schema']['openAPIV3Schema'] : undefined;
       return {
         group: spec.group!,
@@ -47,13 +54,18 @@ function servedTypes(crd: KObject): ResourceType[] {
  * CustomResourceDefinitions register their kinds as they are created and unregister them when deleted;
  * the CRD's status says so (Established, NamesAccepted) like the real apiextensions server.
  */
-export function watchCustomResourceDefinitions(store: Store, registry: Registry, openapi: OpenApiPublisher): void {
+export function watchCustomResourceDefinitions(
+  store: Store,
+  registry: Registry,
+  openapi: OpenApiPublisher,
+): void {
   const crdType = registry.lookup('apiextensions.k8s.io', 'v1', 'customresourcedefinitions')!;
   store.subscribe((ev) => {
     if (ev.key !== 'apiextensions.k8s.io/customresourcedefinitions') return;
     const spec = (ev.object['spec'] ?? {}) as { group?: string; names?: CrdNames };
     if (ev.type === 'DELETED') {
-      if (spec.group !== undefined && spec.names !== undefined) registry.remove(spec.group, spec.names.plural);
+      if (spec.group !== undefined && spec.names !== undefined)
+        registry.remove(spec.group, spec.names.plural);
       return;
     }
     for (const t of servedTypes(ev.object)) {
@@ -64,15 +76,30 @@ export function watchCustomResourceDefinitions(store: Store, registry: Registry,
       const now = new Date(store.clock.now()).toISOString().replace(/\.\d+Z$/, 'Z');
       const status = {
         acceptedNames: spec.names ?? {},
-        storedVersions: servedTypes(ev.object).map((t) => t.version).slice(0, 1),
+        storedVersions: servedTypes(ev.object)
+          .map((t) => t.version)
+          .slice(0, 1),
         conditions: [
-          { type: 'NamesAccepted', status: 'True', reason: 'NoConflicts', message: 'no conflicts found', lastTransitionTime: now },
-          { type: 'Established', status: 'True', reason: 'InitialNamesAccepted', message: 'the initial names have been accepted', lastTransitionTime: now },
+          {
+            type: 'NamesAccepted',
+            status: 'True',
+            reason: 'NoConflicts',
+            message: 'no conflicts found',
+            lastTransitionTime: now,
+          },
+          {
+            type: 'Established',
+            status: 'True',
+            reason: 'InitialNamesAccepted',
+            message: 'the initial names have been accepted',
+            lastTransitionTime: now,
+          },
         ],
       };
       queueMicrotask(() => {
         const live = store.get(crdType, undefined, ev.object.metadata.name ?? '');
-        if (live !== undefined) store.update(crdType, { ...live, status } as KObject, { subresource: 'status' });
+        if (live !== undefined)
+          store.update(crdType, { ...live, status } as KObject, { subresource: 'status' });
       });
     }
   });

@@ -61,7 +61,8 @@ export class ApiError extends Error {
       reason: this.reason,
       code: this.code,
     };
-    if (this.details !== undefined) status['details'] = JSON.parse(JSON.stringify(this.details)) as JsonObject;
+    if (this.details !== undefined)
+      status['details'] = JSON.parse(JSON.stringify(this.details)) as JsonObject;
     return status;
   }
 }

@@ -24,7 +24,10 @@ export function kubeconfigYaml(k: KubeconfigInput): string {
     ],
     contexts: [
       { name: 'sandbox', context: { cluster: 'sandbox', user: 'sandbox-admin', namespace: k.namespace } },
-      { name: 'sandbox-readonly', context: { cluster: 'sandbox', user: 'sandbox-readonly', namespace: k.namespace } },
+      {
+        name: 'sandbox-readonly',
+        context: { cluster: 'sandbox', user: 'sandbox-readonly', namespace: k.namespace },
+      },
     ],
   });
 }

@@ -134,7 +134,9 @@ export class Kubelet implements PodRuntimeView {
   private onEvent(ev: StoreEvent): void {
     if (ev.key !== 'core/pods') return;
     if (ev.type === 'DELETED') {
-      const state = this.pods.get(this.key(ev.object.metadata.namespace ?? '', ev.object.metadata.name ?? ''));
+      const state = this.pods.get(
+        this.key(ev.object.metadata.namespace ?? '', ev.object.metadata.name ?? ''),
+      );
       if (state !== undefined && state.uid === ev.object.metadata.uid) {
         this.pods.delete(this.key(state.namespace, state.name));
         void this.teardown(state);
@@ -145,7 +147,12 @@ export class Kubelet implements PodRuntimeView {
   }
 
   private reconcile(pod: KObject): void {
-    const spec = (pod['spec'] ?? {}) as { nodeName?: string; containers?: ContainerSpec[]; restartPolicy?: string; terminationGracePeriodSeconds?: number };
+    const spec = (pod['spec'] ?? {}) as {
+      nodeName?: string;
+      containers?: ContainerSpec[];
+      restartPolicy?: string;
+      terminationGracePeriodSeconds?: number;
+    };
     if (spec.nodeName === undefined || !this.o.nodeNames.includes(spec.nodeName)) return;
     const key = this.key(pod.metadata.namespace ?? '', pod.metadata.name ?? '');
     let state = this.pods.get(key);
@@ -160,7 +167,10 @@ export class Kubelet implements PodRuntimeView {
       this.pods.set(key, state);
     }
     if (pod.metadata.deletionTimestamp !== undefined && !state.deleting) {
-      this.terminate(state, pod.metadata.deletionGracePeriodSeconds ?? spec.terminationGracePeriodSeconds ?? 30);
+      this.terminate(
+        state,
+        pod.metadata.deletionGracePeriodSeconds ?? spec.terminationGracePeriodSeconds ?? 30,
+      );
     }
   }
 
@@ -180,9 +190,13 @@ export class Kubelet implements PodRuntimeView {
     };
     const ports = containers.flatMap((c) => (c.ports ?? []).map((p) => p.containerPort));
     const probePaths = containers.flatMap((c) =>
-      [c.livenessProbe, c.readinessProbe, c.startupProbe].flatMap((p) => (p?.httpGet?.path === undefined ? [] : [p.httpGet.path])),
+      [c.livenessProbe, c.readinessProbe, c.startupProbe].flatMap((p) =>
+        p?.httpGet?.path === undefined ? [] : [p.httpGet.path],
+      ),
     );
-    const readinessPaths = containers.flatMap((c) => (c.readinessProbe?.httpGet?.path === undefined ? [] : [c.readinessProbe.httpGet.path]));
+    const readinessPaths = containers.flatMap((c) =>
+      c.readinessProbe?.httpGet?.path === undefined ? [] : [c.readinessProbe.httpGet.path],
+    );
     const behaviors = containers.map((c) => parseBehavior(c.image, c.env ?? []));
     const first = behaviors[0] ?? parseBehavior('', []);
     state.app = new PodApp({
@@ -194,7 +208,8 @@ export class Kubelet implements PodRuntimeView {
       clock: this.o.clock,
       podName: state.name,
       namespace: state.namespace,
-      onAccessLog: (line: string) => state.containers.values().next().value?.log.append(line, this.o.clock.now()),
+      onAccessLog: (line: string) =>
+        state.containers.values().next().value?.log.append(line, this.o.clock.now()),
     });
     containers.forEach((spec, i) => {
       state.containers.set(spec.name, {
@@ -228,7 +243,9 @@ export class Kubelet implements PodRuntimeView {
     const listening =
       state.listening ??
       state.app!.listen().catch((e: unknown) => {
-        process.stderr.write(`sandbox: pod ${state.namespace}/${state.name} could not listen: ${e instanceof Error ? e.message : String(e)}\n`);
+        process.stderr.write(
+          `sandbox: pod ${state.namespace}/${state.name} could not listen: ${e instanceof Error ? e.message : String(e)}\n`,
+        );
       });
     state.listening = listening;
     return listening;
@@ -239,9 +256,19 @@ export class Kubelet implements PodRuntimeView {
     return pod?.metadata.uid === state.uid ? pod : undefined;
   }
 
-  private event(pod: KObject, type: 'Normal' | 'Warning', reason: string, message: string, container?: string): void {
+  private event(
+    pod: KObject,
+    type: 'Normal' | 'Warning',
+    reason: string,
+    message: string,
+    container?: string,
+  ): void {
     const fieldPath = container === undefined ? undefined : `spec.containers{${container}}`;
-    this.o.recorder.record(pod, type, reason, message, { component: 'kubelet', host: (pod['spec'] as { nodeName?: string }).nodeName ?? '', fieldPath });
+    this.o.recorder.record(pod, type, reason, message, {
+      component: 'kubelet',
+      host: (pod['spec'] as { nodeName?: string }).nodeName ?? '',
+      fieldPath,
+    });
   }
 
   private startContainer(state: PodState, c: ContainerState, firstStart: boolean): void {
@@ -249,9 +276,21 @@ export class Kubelet implements PodRuntimeView {
     const pod = this.currentPod(state);
     if (pod === undefined) return;
     if (firstStart) {
-      this.event(pod, 'Normal', 'Pulled', `Successfully pulled image "${c.spec.image}" in ${PULL_MS}ms (${PULL_MS}ms including waiting). Image size: 48213904 bytes.`, c.spec.name);
+      this.event(
+        pod,
+        'Normal',
+        'Pulled',
+        `Successfully pulled image "${c.spec.image}" in ${PULL_MS}ms (${PULL_MS}ms including waiting). Image size: 48213904 bytes.`,
+        c.spec.name,
+      );
     } else {
-      this.event(pod, 'Normal', 'Pulled', `Container image "${c.spec.image}" already present on machine`, c.spec.name);
+      this.event(
+        pod,
+        'Normal',
+        'Pulled',
+        `Container image "${c.spec.image}" already present on machine`,
+        c.spec.name,
+      );
     }
     this.event(pod, 'Normal', 'Created', `Created container: ${c.spec.name}`, c.spec.name);
     this.event(pod, 'Normal', 'Started', `Started container ${c.spec.name}`, c.spec.name);
@@ -271,9 +310,13 @@ export class Kubelet implements PodRuntimeView {
     c.timers.push(gen);
     const startupMs = c.behavior.slowStartMs;
     if (c.behavior.crash) {
-      c.timers.push(this.o.clock.setTimeout(() => this.containerExited(state, c, 1, 'Error'), CRASH_AFTER_MS));
+      c.timers.push(
+        this.o.clock.setTimeout(() => this.containerExited(state, c, 1, 'Error'), CRASH_AFTER_MS),
+      );
     } else if (state.restartPolicy !== 'Always') {
-      c.timers.push(this.o.clock.setTimeout(() => this.containerExited(state, c, 0, 'Completed'), JOB_RUN_MS + startupMs));
+      c.timers.push(
+        this.o.clock.setTimeout(() => this.containerExited(state, c, 0, 'Completed'), JOB_RUN_MS + startupMs),
+      );
     }
     this.updateApp(state);
     if (startupMs > 0) c.timers.push(this.o.clock.setTimeout(() => this.updateApp(state), startupMs));
@@ -327,7 +370,13 @@ export class Kubelet implements PodRuntimeView {
     c.timers.push(this.o.clock.setTimeout(run, initial));
   }
 
-  private probeResult(state: PodState, c: ContainerState, probe: Probe, kind: 'readiness' | 'liveness', failure: string | undefined): void {
+  private probeResult(
+    state: PodState,
+    c: ContainerState,
+    probe: Probe,
+    kind: 'readiness' | 'liveness',
+    failure: string | undefined,
+  ): void {
     const pod = this.currentPod(state);
     if (failure === undefined) {
       c.probeFailures[kind] = 0;
@@ -343,7 +392,13 @@ export class Kubelet implements PodRuntimeView {
     c.probeFailures[kind]++;
     c.probeSuccesses = 0;
     if (pod !== undefined) {
-      this.event(pod, 'Warning', 'Unhealthy', `${kind === 'readiness' ? 'Readiness' : 'Liveness'} probe failed: ${failure}`, c.spec.name);
+      this.event(
+        pod,
+        'Warning',
+        'Unhealthy',
+        `${kind === 'readiness' ? 'Readiness' : 'Liveness'} probe failed: ${failure}`,
+        c.spec.name,
+      );
     }
     if (c.probeFailures[kind] < probe.failureThreshold) return;
     if (kind === 'readiness' && c.ready) {
@@ -351,25 +406,39 @@ export class Kubelet implements PodRuntimeView {
       this.writeStatus(state);
     }
     if (kind === 'liveness' && pod !== undefined) {
-      this.event(pod, 'Normal', 'Killing', `Container ${c.spec.name} failed liveness probe, will be restarted`, c.spec.name);
+      this.event(
+        pod,
+        'Normal',
+        'Killing',
+        `Container ${c.spec.name} failed liveness probe, will be restarted`,
+        c.spec.name,
+      );
       this.containerExited(state, c, 137, 'Error');
     }
   }
 
   /** One real HTTP probe against the pod's app; undefined on success, else kubelet's failure text. */
   private async probe(state: PodState, c: ContainerState, probe: Probe): Promise<string | undefined> {
-    const port = typeof probe.port === 'number' ? probe.port : (c.spec.ports ?? []).find((p) => p.name === probe.port)?.containerPort;
+    const port =
+      typeof probe.port === 'number'
+        ? probe.port
+        : (c.spec.ports ?? []).find((p) => p.name === probe.port)?.containerPort;
     if (port === undefined) return `port ${String(probe.port)} not found`;
     await this.ensureListening(state);
     return new Promise((resolve) => {
-      const req = httpGet({ host: state.ip, port, path: probe.path, timeout: probe.timeoutSeconds * 1000, agent: false }, (res) => {
-        res.resume();
-        const code = res.statusCode ?? 0;
-        resolve(code >= 200 && code < 400 ? undefined : `HTTP probe failed with statuscode: ${code}`);
-      });
+      const req = httpGet(
+        { host: state.ip, port, path: probe.path, timeout: probe.timeoutSeconds * 1000, agent: false },
+        (res) => {
+          res.resume();
+          const code = res.statusCode ?? 0;
+          resolve(code >= 200 && code < 400 ? undefined : `HTTP probe failed with statuscode: ${code}`);
+        },
+      );
       req.on('timeout', () => {
         req.destroy();
-        resolve(`Get "http://${state.ip}:${port}${probe.path}": context deadline exceeded (Client.Timeout exceeded while awaiting headers)`);
+        resolve(
+          `Get "http://${state.ip}:${port}${probe.path}": context deadline exceeded (Client.Timeout exceeded while awaiting headers)`,
+        );
       });
       req.on('error', (e) => resolve(`Get "http://${state.ip}:${port}${probe.path}": ${e.message}`));
     });
@@ -392,13 +461,20 @@ export class Kubelet implements PodRuntimeView {
     c.ready = false;
     c.phase = 'terminated';
     this.updateApp(state);
-    const restart = state.restartPolicy === 'Always' || (state.restartPolicy === 'OnFailure' && exitCode !== 0);
+    const restart =
+      state.restartPolicy === 'Always' || (state.restartPolicy === 'OnFailure' && exitCode !== 0);
     if (restart) {
       c.phase = 'backoff';
       c.lastTerminated = c.terminated;
       const pod = this.currentPod(state);
       if (pod !== undefined && c.restartCount > 0) {
-        this.event(pod, 'Warning', 'BackOff', `Back-off restarting failed container ${c.spec.name} in pod ${state.name}_${state.namespace}(${state.uid})`, c.spec.name);
+        this.event(
+          pod,
+          'Warning',
+          'BackOff',
+          `Back-off restarting failed container ${c.spec.name} in pod ${state.name}_${state.namespace}(${state.uid})`,
+          c.spec.name,
+        );
       }
       const wait = c.backoffMs;
       c.backoffMs = Math.min(MAX_BACKOFF_MS, c.backoffMs * 2);
@@ -419,7 +495,8 @@ export class Kubelet implements PodRuntimeView {
     for (const c of state.containers.values()) {
       for (const t of c.timers) t.cancel();
       c.timers = [];
-      if (pod !== undefined && c.phase === 'running') this.event(pod, 'Normal', 'Killing', `Stopping container ${c.spec.name}`, c.spec.name);
+      if (pod !== undefined && c.phase === 'running')
+        this.event(pod, 'Normal', 'Killing', `Stopping container ${c.spec.name}`, c.spec.name);
       c.ready = false;
     }
     state.app?.setState({ started: true, ready: false });
@@ -430,7 +507,10 @@ export class Kubelet implements PodRuntimeView {
       const live = this.currentPod(state);
       if (live !== undefined) {
         try {
-          this.o.store.delete(this.podType, state.namespace, state.name, { gracePeriodSeconds: 0, preconditions: { uid: state.uid } });
+          this.o.store.delete(this.podType, state.namespace, state.name, {
+            gracePeriodSeconds: 0,
+            preconditions: { uid: state.uid },
+          });
         } catch (e) {
           if (!(e instanceof ApiError)) throw e;
         }
@@ -495,7 +575,8 @@ export class Kubelet implements PodRuntimeView {
         type,
         status,
         lastProbeTime: null,
-        lastTransitionTime: prev !== undefined && prev['status'] === status ? (prev['lastTransitionTime'] ?? now) : now,
+        lastTransitionTime:
+          prev !== undefined && prev['status'] === status ? (prev['lastTransitionTime'] ?? now) : now,
       };
       if (!ok && reason !== undefined) {
         c['reason'] = reason;
@@ -548,7 +629,8 @@ export class Kubelet implements PodRuntimeView {
       imageID: `docker.io/library/${c.spec.image}@sha256:${'0'.repeat(64)}`,
       started: c.phase === 'running',
     };
-    if (c.phase !== 'creating') s['containerID'] = `containerd://${state.uid.replace(/-/g, '')}${c.restartCount}`;
+    if (c.phase !== 'creating')
+      s['containerID'] = `containerd://${state.uid.replace(/-/g, '')}${c.restartCount}`;
     return s;
   }
 
@@ -577,7 +659,11 @@ export class Kubelet implements PodRuntimeView {
     };
     if (!req.follow || req.previous || c.phase !== 'running') return Readable.from([c.log.read(opts)]);
     const stream = new Readable({ read: () => undefined });
-    const stop = c.log.follow(opts, (line: string) => stream.push(line), () => stream.push(null));
+    const stop = c.log.follow(
+      opts,
+      (line: string) => stream.push(line),
+      () => stream.push(null),
+    );
     stream.on('close', stop);
     return stream;
   }
@@ -589,13 +675,20 @@ export class Kubelet implements PodRuntimeView {
     return { host: state.ip, port };
   }
 
-  usage(namespace: string, pod: string): { name: string; cpuMillicores: number; memoryBytes: number }[] | undefined {
+  usage(
+    namespace: string,
+    pod: string,
+  ): { name: string; cpuMillicores: number; memoryBytes: number }[] | undefined {
     const state = this.pods.get(this.key(namespace, pod));
     if (state === undefined) return undefined;
     const running = [...state.containers.values()].filter((c) => c.phase === 'running');
     if (running.length === 0) return undefined;
     const base = state.app?.usage() ?? { cpuMillicores: 5, memoryBytes: 32 * 1024 * 1024 };
-    return running.map((c) => ({ name: c.spec.name, cpuMillicores: base.cpuMillicores, memoryBytes: base.memoryBytes }));
+    return running.map((c) => ({
+      name: c.spec.name,
+      cpuMillicores: base.cpuMillicores,
+      memoryBytes: base.memoryBytes,
+    }));
   }
 
   /** Marks this kubelet's nodes Ready with realistic capacity, as a kubelet registering itself does. */
@@ -619,10 +712,38 @@ export class Kubelet implements PodRuntimeView {
           capacity: { cpu: '8', memory: '32Gi', pods: '11000', 'ephemeral-storage': '100Gi' },
           allocatable: { cpu: '8', memory: '31Gi', pods: '11000', 'ephemeral-storage': '95Gi' },
           conditions: [
-            { type: 'MemoryPressure', status: 'False', reason: 'KubeletHasSufficientMemory', message: 'kubelet has sufficient memory available', lastHeartbeatTime: now, lastTransitionTime: now },
-            { type: 'DiskPressure', status: 'False', reason: 'KubeletHasNoDiskPressure', message: 'kubelet has no disk pressure', lastHeartbeatTime: now, lastTransitionTime: now },
-            { type: 'PIDPressure', status: 'False', reason: 'KubeletHasSufficientPID', message: 'kubelet has sufficient PID available', lastHeartbeatTime: now, lastTransitionTime: now },
-            { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status', lastHeartbeatTime: now, lastTransitionTime: now },
+            {
+              type: 'MemoryPressure',
+              status: 'False',
+              reason: 'KubeletHasSufficientMemory',
+              message: 'kubelet has sufficient memory available',
+              lastHeartbeatTime: now,
+              lastTransitionTime: now,
+            },
+            {
+              type: 'DiskPressure',
+              status: 'False',
+              reason: 'KubeletHasNoDiskPressure',
+              message: 'kubelet has no disk pressure',
+              lastHeartbeatTime: now,
+              lastTransitionTime: now,
+            },
+            {
+              type: 'PIDPressure',
+              status: 'False',
+              reason: 'KubeletHasSufficientPID',
+              message: 'kubelet has sufficient PID available',
+              lastHeartbeatTime: now,
+              lastTransitionTime: now,
+            },
+            {
+              type: 'Ready',
+              status: 'True',
+              reason: 'KubeletReady',
+              message: 'kubelet is posting ready status',
+              lastHeartbeatTime: now,
+              lastTransitionTime: now,
+            },
           ],
           addresses: [
             { type: 'InternalIP', address: '127.0.0.1' },
@@ -642,7 +763,8 @@ export class Kubelet implements PodRuntimeView {
           },
         },
       };
-      if (this.o.store.get(this.nodeType, undefined, name) === undefined) this.o.store.create(this.nodeType, node);
+      if (this.o.store.get(this.nodeType, undefined, name) === undefined)
+        this.o.store.create(this.nodeType, node);
     }
   }
 }

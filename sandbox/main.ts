@@ -23,7 +23,9 @@ export async function runSandbox(argv: string[]): Promise<number> {
       strict: true,
     }));
   } catch (e) {
-    process.stderr.write(`slipway sandbox: ${e instanceof Error ? e.message : String(e)}\n${SANDBOX_USAGE}\n`);
+    process.stderr.write(
+      `slipway sandbox: ${e instanceof Error ? e.message : String(e)}\n${SANDBOX_USAGE}\n`,
+    );
     return 2;
   }
   if (values.help === true) {
@@ -31,12 +33,16 @@ export async function runSandbox(argv: string[]): Promise<number> {
     return 0;
   }
   if (values.kubeconfig === undefined) {
-    process.stderr.write(`slipway sandbox: --kubeconfig FILE is required: the sandbox writes its credentials there.\n${SANDBOX_USAGE}\n`);
+    process.stderr.write(
+      `slipway sandbox: --kubeconfig FILE is required: the sandbox writes its credentials there.\n${SANDBOX_USAGE}\n`,
+    );
     return 2;
   }
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    process.stderr.write(`slipway sandbox: --port must be a port number (0 picks a free one), not "${values.port}".\n`);
+    process.stderr.write(
+      `slipway sandbox: --port must be a port number (0 picks a free one), not "${values.port}".\n`,
+    );
     return 2;
   }
   let scenario;
@@ -52,7 +58,9 @@ export async function runSandbox(argv: string[]): Promise<number> {
     url = await sandbox.start();
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
-    process.stderr.write(`slipway sandbox: could not listen on 127.0.0.1:${port}: ${msg}. Choose another --port or 0.\n`);
+    process.stderr.write(
+      `slipway sandbox: could not listen on 127.0.0.1:${port}: ${msg}. Choose another --port or 0.\n`,
+    );
     await sandbox.stop();
     return 1;
   }
@@ -61,7 +69,9 @@ export async function runSandbox(argv: string[]): Promise<number> {
   try {
     await loadScenario(sandbox, scenario);
   } catch (e) {
-    process.stderr.write(`slipway sandbox: loading the ${values.scenario} scenario failed: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.stderr.write(
+      `slipway sandbox: loading the ${values.scenario} scenario failed: ${e instanceof Error ? e.message : String(e)}\n`,
+    );
     await sandbox.stop();
     return 1;
   }

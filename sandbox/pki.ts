@@ -19,7 +19,9 @@ function toPem(der: ArrayBuffer, label: string): string {
 }
 
 function serial(): string {
-  return Buffer.from(webcrypto.getRandomValues(new Uint8Array(16))).toString('hex').replace(/^[89a-f]/, '1');
+  return Buffer.from(webcrypto.getRandomValues(new Uint8Array(16)))
+    .toString('hex')
+    .replace(/^[89a-f]/, '1');
 }
 
 /**
@@ -56,7 +58,10 @@ export async function generatePki(now = Date.now()): Promise<Pki> {
     signingAlgorithm: ALG,
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
+      new x509.KeyUsagesExtension(
+        x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment,
+        true,
+      ),
       new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
       new x509.SubjectAlternativeNameExtension([
         { type: 'ip', value: '127.0.0.1' },
@@ -67,5 +72,9 @@ export async function generatePki(now = Date.now()): Promise<Pki> {
     ],
   });
   const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', serverKeys.privateKey);
-  return { caCert: ca.toString('pem') + '\n', serverCert: server.toString('pem') + '\n', serverKey: toPem(pkcs8, 'PRIVATE KEY') };
+  return {
+    caCert: ca.toString('pem') + '\n',
+    serverCert: server.toString('pem') + '\n',
+    serverKey: toPem(pkcs8, 'PRIVATE KEY'),
+  };
 }

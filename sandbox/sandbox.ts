@@ -46,7 +46,13 @@ export class Sandbox {
     if (opts.lazyPorts !== undefined) kubeletOpts.lazyPorts = opts.lazyPorts;
     this.kubelet = new Kubelet(kubeletOpts);
     this.server.pods = this.kubelet;
-    const controllers = startControllers({ store: this.server.store, clock, recorder, metrics: this.kubelet, ...(opts.hpaSyncMs === undefined ? {} : { hpaSyncMs: opts.hpaSyncMs }) });
+    const controllers = startControllers({
+      store: this.server.store,
+      clock,
+      recorder,
+      metrics: this.kubelet,
+      ...(opts.hpaSyncMs === undefined ? {} : { hpaSyncMs: opts.hpaSyncMs }),
+    });
     this.stopControllers = () => controllers.stop();
     this.bootstrap();
     this.kubelet.start();
@@ -65,7 +71,11 @@ export class Sandbox {
     store.create(svc, {
       apiVersion: 'v1',
       kind: 'Service',
-      metadata: { name: 'kubernetes', namespace: 'default', labels: { component: 'apiserver', provider: 'kubernetes' } },
+      metadata: {
+        name: 'kubernetes',
+        namespace: 'default',
+        labels: { component: 'apiserver', provider: 'kubernetes' },
+      },
       spec: { ports: [{ name: 'https', port: 443, targetPort: 6443, protocol: 'TCP' }] },
     } as KObject);
   }

@@ -31,7 +31,10 @@ function splitTopLevel(text: string): string[] {
 function parseRequirement(part: string, allowSets: boolean): Requirement {
   const setMatch = /^([^\s!=]+)\s+(in|notin)\s*\(([^)]*)\)$/.exec(part);
   if (setMatch !== null && allowSets) {
-    const values = setMatch[3]!.split(',').map((v) => v.trim()).filter((v) => v !== '');
+    const values = setMatch[3]!
+      .split(',')
+      .map((v) => v.trim())
+      .filter((v) => v !== '');
     return { op: setMatch[2] === 'in' ? 'in' : 'notin', key: setMatch[1]!, values };
   }
   const neq = /^([^\s!=]+)\s*!=\s*(.*)$/.exec(part);
@@ -101,7 +104,10 @@ export interface LabelSelectorSpec {
   matchExpressions?: { key: string; operator: string; values?: string[] }[];
 }
 
-export function selectorMatches(spec: LabelSelectorSpec | undefined, labels: Record<string, string> | undefined): boolean {
+export function selectorMatches(
+  spec: LabelSelectorSpec | undefined,
+  labels: Record<string, string> | undefined,
+): boolean {
   if (spec === undefined) return false;
   const l = labels ?? {};
   for (const [k, v] of Object.entries(spec.matchLabels ?? {})) if (l[k] !== v) return false;

@@ -86,7 +86,9 @@ export class SandboxServer {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
     });
-    server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => this.upgrade(req, socket, head));
+    server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) =>
+      this.upgrade(req, socket, head),
+    );
     server.keepAliveTimeout = 60_000;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -121,7 +123,11 @@ export class SandboxServer {
   }
 
   private info(req: IncomingMessage, url: URL): RequestInfo {
-    return { user: this.auth.authenticate(req), query: url.searchParams, userAgent: req.headers['user-agent'] ?? '' };
+    return {
+      user: this.auth.authenticate(req),
+      query: url.searchParams,
+      userAgent: req.headers['user-agent'] ?? '',
+    };
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -164,7 +170,10 @@ export class SandboxServer {
           // kubectl asks for protobuf and can parse nothing else; other clients get JSON.
           if ((req.headers.accept ?? '').includes('protobuf')) {
             const body = this.openapi.v2Protobuf();
-            res.writeHead(200, { 'Content-Type': 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf', 'Content-Length': body.length });
+            res.writeHead(200, {
+              'Content-Type': 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf',
+              'Content-Length': body.length,
+            });
             res.end(body);
             return;
           }
@@ -177,8 +186,10 @@ export class SandboxServer {
           return sendJson(res, 200, doc);
         }
         case 'control':
-          if (info.user.readOnly) throw new ApiError('Forbidden', 'the sandbox control endpoint needs the admin token');
-          if (route.action === 'faults') return await handleFaults(req, res, this.faults, this.faultActions());
+          if (info.user.readOnly)
+            throw new ApiError('Forbidden', 'the sandbox control endpoint needs the admin token');
+          if (route.action === 'faults')
+            return await handleFaults(req, res, this.faults, this.faultActions());
           throw notFoundPath();
         case 'resource':
           return await this.handleResourceRoute(req, res, route, info);
@@ -186,15 +197,28 @@ export class SandboxServer {
           throw notFoundPath();
       }
     } catch (e) {
-      const err = e instanceof ApiError ? e : new ApiError('InternalError', `Internal error occurred: ${e instanceof Error ? e.message : String(e)}`);
-      if (!(e instanceof ApiError)) process.stderr.write(`sandbox: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      const err =
+        e instanceof ApiError
+          ? e
+          : new ApiError(
+              'InternalError',
+              `Internal error occurred: ${e instanceof Error ? e.message : String(e)}`,
+            );
+      if (!(e instanceof ApiError))
+        process.stderr.write(`sandbox: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
       sendError(res, err);
     }
   }
 
-  private async handleResourceRoute(req: IncomingMessage, res: ServerResponse, r: ResourceRoute, info: RequestInfo): Promise<void> {
+  private async handleResourceRoute(
+    req: IncomingMessage,
+    res: ServerResponse,
+    r: ResourceRoute,
+    info: RequestInfo,
+  ): Promise<void> {
     const t = lookupType(this.ctx, r);
-    if (t.group === 'authorization.k8s.io' && req.method === 'POST') return handleReview(this.ctx, req, res, t.plural, info);
+    if (t.group === 'authorization.k8s.io' && req.method === 'POST')
+      return handleReview(this.ctx, req, res, t.plural, info);
     if (t.group === 'metrics.k8s.io') return handleMetrics(this.ctx, this.podRuntime(), req, res, t, r, info);
     if (r.subresource === undefined) return handleResource(this.ctx, req, res, r, info);
     if (!t.subresources.includes(r.subresource) || r.name === undefined) throw notFoundPath();
@@ -221,20 +245,37 @@ export class SandboxServer {
       const url = new URL(req.url ?? '/', 'https://127.0.0.1');
       const route = parseRoute(url.pathname);
       const info = this.info(req, url);
-      if (route.kind === 'resource' && route.plural === 'pods' && route.subresource === 'portforward' && route.name !== undefined) {
-        handlePortForwardUpgrade(this.ctx, this.podRuntime(), req, socket, head, route.namespace ?? 'default', route.name, info);
+      if (
+        route.kind === 'resource' &&
+        route.plural === 'pods' &&
+        route.subresource === 'portforward' &&
+        route.name !== undefined
+      ) {
+        handlePortForwardUpgrade(
+          this.ctx,
+          this.podRuntime(),
+          req,
+          socket,
+          head,
+          route.namespace ?? 'default',
+          route.name,
+          info,
+        );
         return;
       }
       throw new ApiError('BadRequest', 'the sandbox upgrades only pods/portforward requests');
     } catch (e) {
       const err = e instanceof ApiError ? e : new ApiError('InternalError', String(e));
       const body = JSON.stringify(err.toStatus());
-      socket.end(`HTTP/1.1 ${err.code} ${err.reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      socket.end(
+        `HTTP/1.1 ${err.code} ${err.reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
     }
   }
 
   private podRuntime(): PodRuntimeView {
-    if (this.pods === undefined) throw new ApiError('ServiceUnavailable', 'the sandbox kubelet is not running');
+    if (this.pods === undefined)
+      throw new ApiError('ServiceUnavailable', 'the sandbox kubelet is not running');
     return this.pods;
   }
 

@@ -139,7 +139,13 @@ export class Store {
     }
     const name = meta.name ?? '';
     if (name === '') {
-      throw invalid(t, '', [{ field: 'metadata.name', message: 'Required value: name or generateName is required', type: 'FieldValueRequired' }]);
+      throw invalid(t, '', [
+        {
+          field: 'metadata.name',
+          message: 'Required value: name or generateName is required',
+          type: 'FieldValueRequired',
+        },
+      ]);
     }
     if (t.kind !== 'Event' && !DNS_SUBDOMAIN.test(name)) {
       throw invalid(t, name, [
@@ -181,22 +187,40 @@ export class Store {
     if (wanted !== undefined && wanted !== '' && wanted !== old.metadata.resourceVersion) {
       throw conflict(t, name, MODIFIED_CONFLICT);
     }
-    if (input.metadata.uid !== undefined && input.metadata.uid !== '' && input.metadata.uid !== old.metadata.uid) {
-      throw conflict(t, name, `Precondition failed: UID in precondition: ${input.metadata.uid}, UID in object meta: ${old.metadata.uid ?? ''}`);
+    if (
+      input.metadata.uid !== undefined &&
+      input.metadata.uid !== '' &&
+      input.metadata.uid !== old.metadata.uid
+    ) {
+      throw conflict(
+        t,
+        name,
+        `Precondition failed: UID in precondition: ${input.metadata.uid}, UID in object meta: ${old.metadata.uid ?? ''}`,
+      );
     }
     const obj = this.mergeForUpdate(t, old, clone(input), opts.subresource);
     for (const a of this.admissions) a(t, obj, old);
-    if (hasGeneration(t) && specPart(obj) !== specPart(old)) obj.metadata.generation = (old.metadata.generation ?? 0) + 1;
+    if (hasGeneration(t) && specPart(obj) !== specPart(old))
+      obj.metadata.generation = (old.metadata.generation ?? 0) + 1;
     if (JSON.stringify(obj) === JSON.stringify({ ...old, metadata: { ...old.metadata } })) return old;
     if (opts.dryRun === true) return obj;
     // An object that was being deleted goes once its last finalizer is removed.
-    if (obj.metadata.deletionTimestamp !== undefined && (obj.metadata.finalizers ?? []).length === 0 && t.kind !== 'Pod') {
+    if (
+      obj.metadata.deletionTimestamp !== undefined &&
+      (obj.metadata.finalizers ?? []).length === 0 &&
+      t.kind !== 'Pod'
+    ) {
       return this.commitDelete(t, key, old, obj);
     }
     return this.commit(t, 'MODIFIED', key, obj, old);
   }
 
-  private mergeForUpdate(t: ResourceType, old: KObject, obj: KObject, subresource: string | undefined): KObject {
+  private mergeForUpdate(
+    t: ResourceType,
+    old: KObject,
+    obj: KObject,
+    subresource: string | undefined,
+  ): KObject {
     const meta = obj.metadata;
     meta.uid = old.metadata.uid!;
     meta.creationTimestamp = old.metadata.creationTimestamp!;
@@ -234,17 +258,27 @@ export class Store {
     if (old === undefined) throw notFound(t, name);
     const pre = opts.preconditions;
     if (pre?.uid !== undefined && pre.uid !== old.metadata.uid) {
-      throw conflict(t, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${old.metadata.uid ?? ''}`);
+      throw conflict(
+        t,
+        name,
+        `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${old.metadata.uid ?? ''}`,
+      );
     }
     if (pre?.resourceVersion !== undefined && pre.resourceVersion !== old.metadata.resourceVersion) {
       throw conflict(t, name, MODIFIED_CONFLICT);
     }
     const finalizers = [...(old.metadata.finalizers ?? [])];
-    if (opts.propagationPolicy === 'Foreground' && !finalizers.includes('foregroundDeletion')) finalizers.push('foregroundDeletion');
-    if (opts.propagationPolicy === 'Orphan' && !finalizers.includes('orphan') && hasDependentsPolicy(t)) finalizers.push('orphan');
+    if (opts.propagationPolicy === 'Foreground' && !finalizers.includes('foregroundDeletion'))
+      finalizers.push('foregroundDeletion');
+    if (opts.propagationPolicy === 'Orphan' && !finalizers.includes('orphan') && hasDependentsPolicy(t))
+      finalizers.push('orphan');
     const grace = this.gracePeriod(t, old, opts.gracePeriodSeconds);
     if (finalizers.length > 0 || grace > 0) {
-      if (old.metadata.deletionTimestamp !== undefined && grace >= (old.metadata.deletionGracePeriodSeconds ?? 0)) return old;
+      if (
+        old.metadata.deletionTimestamp !== undefined &&
+        grace >= (old.metadata.deletionGracePeriodSeconds ?? 0)
+      )
+        return old;
       const marked: KObject = {
         ...old,
         metadata: {
@@ -278,7 +312,13 @@ export class Store {
     return last;
   }
 
-  private commit(t: ResourceType, type: EventType, key: string, obj: KObject, old: KObject | undefined): KObject {
+  private commit(
+    t: ResourceType,
+    type: EventType,
+    key: string,
+    obj: KObject,
+    old: KObject | undefined,
+  ): KObject {
     this.rv++;
     obj.metadata.resourceVersion = String(this.rv);
     this.bucket(t).set(key, obj);
@@ -303,7 +343,10 @@ export class Store {
   private checkNamespace(namespace: string | undefined): void {
     const nsType = this.registry.lookup('', 'v1', 'namespaces')!;
     if (namespace === undefined || namespace === '') {
-      throw new ApiError('BadRequest', 'the server could not find the requested resource: namespace is required');
+      throw new ApiError(
+        'BadRequest',
+        'the server could not find the requested resource: namespace is required',
+      );
     }
     const ns = this.get(nsType, undefined, namespace);
     if (ns === undefined) throw notFound(nsType, namespace);
@@ -311,7 +354,17 @@ export class Store {
       throw new ApiError(
         'Forbidden',
         `unable to create new content in namespace ${namespace} because it is being terminated`,
-        { name: namespace, kind: 'namespaces', causes: [{ type: 'NamespaceTerminating', message: `namespace ${namespace} is being terminated`, field: 'metadata.namespace' }] },
+        {
+          name: namespace,
+          kind: 'namespaces',
+          causes: [
+            {
+              type: 'NamespaceTerminating',
+              message: `namespace ${namespace} is being terminated`,
+              field: 'metadata.namespace',
+            },
+          ],
+        },
       );
     }
   }

@@ -19,6 +19,11 @@ const common = {
 };
 
 await Promise.all([
-  build({ ...common, entryPoints: ['agent/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } }),
+  build({
+    ...common,
+    entryPoints: ['agent/cli.ts'],
+    outfile: 'dist/cli.js',
+    banner: { js: '#!/usr/bin/env node' },
+  }),
   build({ ...common, entryPoints: ['sandbox/main.ts'], outfile: 'dist/sandbox.js' }),
 ]);

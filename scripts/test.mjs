@@ -48,9 +48,14 @@ function aptInstall(pkgs) {
 function ensurePrometheus() {
   if (has('prometheus')) return;
   process.stdout.write('\n=== installing prometheus from Debian for the service-discovery test\n');
-  if (!aptInstall(['prometheus'])) process.stdout.write('prometheus could not be installed; its test will be skipped with a message.\n');
+  if (!aptInstall(['prometheus']))
+    process.stdout.write('prometheus could not be installed; its test will be skipped with a message.\n');
   // Debian's package starts a system service; the test runs its own instance.
-  spawnSync('sh', ['-c', 'systemctl stop prometheus 2>/dev/null; service prometheus stop 2>/dev/null; pkill -x prometheus'], { stdio: 'ignore' });
+  spawnSync(
+    'sh',
+    ['-c', 'systemctl stop prometheus 2>/dev/null; service prometheus stop 2>/dev/null; pkill -x prometheus'],
+    { stdio: 'ignore' },
+  );
 }
 
 ensureDependencies();
@@ -60,4 +65,3 @@ step('type-check', 'npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']);
 step('lint', 'npx', ['eslint', '.']);
 step('format', 'npx', ['prettier', '--check', '.']);
 step('unit and integration tests', 'npx', ['mocha', '--reporter', './test/reporter.cjs']);
-

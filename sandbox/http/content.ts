@@ -27,10 +27,14 @@ export function parseBody(body: Buffer, contentType: string | undefined): Json {
   const text = body.toString('utf8');
   if (text.trim() === '') throw badRequest('the request body is empty');
   if (type.includes('protobuf') || type.includes('cbor')) {
-    throw new ApiError('UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
+    throw new ApiError(
+      'UnsupportedMediaType',
+      `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`,
+    );
   }
   try {
-    if (type === 'application/yaml' || type === 'application/apply-patch+yaml') return parseYaml(text) as Json;
+    if (type === 'application/yaml' || type === 'application/apply-patch+yaml')
+      return parseYaml(text) as Json;
     return JSON.parse(text) as Json;
   } catch (e) {
     const what = e instanceof Error ? e.message : String(e);
@@ -49,14 +53,27 @@ export function parseAccept(header: string | undefined): Accept {
   const parts = header.split(',').map((p) => p.trim().toLowerCase());
   const table = parts.some((p) => p.includes('as=table') && p.startsWith('application/json'));
   const json = parts.some(
-    (p) => p.startsWith('application/json') || p.startsWith('*/*') || p.startsWith('application/*') || p.startsWith('application/yaml'),
+    (p) =>
+      p.startsWith('application/json') ||
+      p.startsWith('*/*') ||
+      p.startsWith('application/*') ||
+      p.startsWith('application/yaml'),
   );
   return { table, json };
 }
 
-export function sendJson(res: ServerResponse, code: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  code: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
-  res.writeHead(code, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', ...headers });
+  res.writeHead(code, {
+    'Content-Type': 'application/json',
+    'Cache-Control': 'no-cache, private',
+    ...headers,
+  });
   res.end(text);
 }
 
@@ -69,6 +86,7 @@ export function sendError(res: ServerResponse, err: ApiError, headers: Record<st
 }
 
 export function asObject(v: Json, what: string): JsonObject {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw badRequest(`${what} must be a JSON object`);
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    throw badRequest(`${what} must be a JSON object`);
   return v;
 }

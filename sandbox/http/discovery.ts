@@ -75,13 +75,24 @@ export function resourceList(registry: Registry, group: string, version: string)
     resources.push(entry);
     for (const sub of t.subresources) {
       const info = subresourceInfo(t, sub);
-      const s: JsonObject = { name: `${t.plural}/${sub}`, singularName: '', namespaced: t.namespaced, kind: info.kind, verbs: info.verbs };
+      const s: JsonObject = {
+        name: `${t.plural}/${sub}`,
+        singularName: '',
+        namespaced: t.namespaced,
+        kind: info.kind,
+        verbs: info.verbs,
+      };
       if (info.group !== undefined) s['group'] = info.group;
       if (info.version !== undefined) s['version'] = info.version;
       resources.push(s);
     }
   }
-  return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: groupVersion({ group, version }), resources };
+  return {
+    kind: 'APIResourceList',
+    apiVersion: 'v1',
+    groupVersion: groupVersion({ group, version }),
+    resources,
+  };
 }
 
 function groupEntry(group: string, versions: string[]): JsonObject {
@@ -91,7 +102,11 @@ function groupEntry(group: string, versions: string[]): JsonObject {
 
 export function groupList(registry: Registry): JsonObject {
   const groups = registry.groups().filter((g) => g.group !== '');
-  return { kind: 'APIGroupList', apiVersion: 'v1', groups: groups.map((g) => groupEntry(g.group, g.versions)) };
+  return {
+    kind: 'APIGroupList',
+    apiVersion: 'v1',
+    groups: groups.map((g) => groupEntry(g.group, g.versions)),
+  };
 }
 
 export function group(registry: Registry, name: string): JsonObject | undefined {

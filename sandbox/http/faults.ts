@@ -24,7 +24,10 @@ export class FaultState {
     if (f === undefined || f.remaining <= 0) return undefined;
     f.remaining--;
     if (f.remaining === 0) this.failures = undefined;
-    if (f.code === 429) return new ApiError('TooManyRequests', 'sandbox fault: too many requests, please try again later', { retryAfterSeconds: 1 });
+    if (f.code === 429)
+      return new ApiError('TooManyRequests', 'sandbox fault: too many requests, please try again later', {
+        retryAfterSeconds: 1,
+      });
     return new ApiError('InternalError', 'Internal error occurred: sandbox fault injected');
   }
 
@@ -38,7 +41,8 @@ export class FaultState {
 }
 
 function num(v: unknown, what: string): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw badRequest(`${what} must be a non-negative number`);
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
+    throw badRequest(`${what} must be a non-negative number`);
   return v;
 }
 
@@ -47,7 +51,12 @@ function num(v: unknown, what: string): number {
  * {"dropWatches":true} | {"failNext":{"count":3,"code":500|429}} | {"latencyMs":200} |
  * {"expireWatches":true} | {"deletePod":{"namespace":"x","name":"y"}} | {"refuseConnections":{"seconds":2}}
  */
-export async function handleFaults(req: IncomingMessage, res: ServerResponse, state: FaultState, actions: FaultActions): Promise<void> {
+export async function handleFaults(
+  req: IncomingMessage,
+  res: ServerResponse,
+  state: FaultState,
+  actions: FaultActions,
+): Promise<void> {
   if (req.method === 'GET') {
     sendJson(res, 200, { latencyMs: state.latencyMs, pendingFailures: state.pendingFailures() });
     return;
@@ -73,7 +82,8 @@ export async function handleFaults(req: IncomingMessage, res: ServerResponse, st
   }
   if (isJsonObject(body['deletePod'])) {
     const { namespace, name } = body['deletePod'];
-    if (typeof namespace !== 'string' || typeof name !== 'string') throw badRequest('deletePod needs namespace and name');
+    if (typeof namespace !== 'string' || typeof name !== 'string')
+      throw badRequest('deletePod needs namespace and name');
     actions.deletePod(namespace, name);
     done['deletePod'] = { namespace, name };
   }
@@ -85,6 +95,7 @@ export async function handleFaults(req: IncomingMessage, res: ServerResponse, st
     setImmediate(() => actions.refuseConnections(seconds));
     return;
   }
-  if (Object.keys(done).length === 0) throw badRequest('no known fault in the request; see sandbox/README.md');
+  if (Object.keys(done).length === 0)
+    throw badRequest('no known fault in the request; see sandbox/README.md');
   sendJson(res, 200, done);
 }

@@ -24,14 +24,23 @@ function isTrue(v: string | null): boolean {
 
 function dryRun(q: URLSearchParams): boolean {
   const v = q.getAll('dryRun');
-  if (v.some((x) => x !== 'All')) throw badRequest(`Invalid dry run value: ${v.join(',')}; supported values: All`);
+  if (v.some((x) => x !== 'All'))
+    throw badRequest(`Invalid dry run value: ${v.join(',')}; supported values: All`);
   return v.length > 0;
 }
 
-function renderer(ctx: ApiContext, req: IncomingMessage, t: ResourceType, q: URLSearchParams): (o: KObject) => unknown {
+function renderer(
+  ctx: ApiContext,
+  req: IncomingMessage,
+  t: ResourceType,
+  q: URLSearchParams,
+): (o: KObject) => unknown {
   const accept = parseAccept(req.headers.accept);
   if (!accept.json && !accept.table) {
-    throw new ApiError('NotAcceptable', 'only the following media types are accepted: application/json, application/yaml');
+    throw new ApiError(
+      'NotAcceptable',
+      'only the following media types are accepted: application/json, application/yaml',
+    );
   }
   if (!accept.table) return (o) => o;
   const include = (q.get('includeObject') ?? 'Metadata') as 'None' | 'Metadata' | 'Object';
@@ -52,10 +61,19 @@ function decodeContinue(token: string): ContinueToken {
   } catch {
     // Falls through to the error below.
   }
-  throw badRequest('continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
+  throw badRequest(
+    'continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)',
+  );
 }
 
-function list(ctx: ApiContext, req: IncomingMessage, res: ServerResponse, t: ResourceType, ns: string | undefined, q: URLSearchParams): void {
+function list(
+  ctx: ApiContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  t: ResourceType,
+  ns: string | undefined,
+  q: URLSearchParams,
+): void {
   const labels = parseLabelSelector(q.get('labelSelector') ?? undefined);
   const fields = parseFieldSelector(q.get('fieldSelector') ?? undefined);
   let items = ctx.store.list(t, ns).filter((o) => labels(labelsOf(o)) && fields(fieldsOf(o)));
@@ -70,7 +88,9 @@ function list(ctx: ApiContext, req: IncomingMessage, res: ServerResponse, t: Res
   const metadata: JsonObject = { resourceVersion: String(listRv) };
   if (limit > 0 && items.length > limit) {
     const last = items[limit - 1]!;
-    metadata['continue'] = Buffer.from(JSON.stringify({ rv: listRv, start: `${last.metadata.namespace ?? ''}/${last.metadata.name ?? ''}` })).toString('base64');
+    metadata['continue'] = Buffer.from(
+      JSON.stringify({ rv: listRv, start: `${last.metadata.namespace ?? ''}/${last.metadata.name ?? ''}` }),
+    ).toString('base64');
     metadata['remainingItemCount'] = items.length - limit;
     items = items.slice(0, limit);
   }
@@ -82,11 +102,22 @@ function list(ctx: ApiContext, req: IncomingMessage, res: ServerResponse, t: Res
     sendJson(res, 200, toTable(t, items, { now: ctx.clock.now(), includeObject: include, listMeta }));
     return;
   }
-  if (!accept.json) throw new ApiError('NotAcceptable', 'only the following media types are accepted: application/json, application/yaml');
+  if (!accept.json)
+    throw new ApiError(
+      'NotAcceptable',
+      'only the following media types are accepted: application/json, application/yaml',
+    );
   sendJson(res, 200, { kind: t.listKind, apiVersion: groupVersion(t), metadata, items });
 }
 
-function watch(ctx: ApiContext, req: IncomingMessage, res: ServerResponse, t: ResourceType, ns: string | undefined, q: URLSearchParams): void {
+function watch(
+  ctx: ApiContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  t: ResourceType,
+  ns: string | undefined,
+  q: URLSearchParams,
+): void {
   const timeout = q.get('timeoutSeconds');
   serveWatch(
     ctx.store,
@@ -108,25 +139,41 @@ function watch(ctx: ApiContext, req: IncomingMessage, res: ServerResponse, t: Re
 }
 
 /** Checks the body names the object the URL names, and fills in what the URL implies. */
-function bodyObject(t: ResourceType, body: JsonObject, ns: string | undefined, name: string | undefined): KObject {
+function bodyObject(
+  t: ResourceType,
+  body: JsonObject,
+  ns: string | undefined,
+  name: string | undefined,
+): KObject {
   const meta = isJsonObject(body['metadata']) ? body['metadata'] : {};
   body['metadata'] = meta;
-  const bodyNs = typeof meta['namespace'] === 'string' && meta['namespace'] !== '' ? meta['namespace'] : undefined;
+  const bodyNs =
+    typeof meta['namespace'] === 'string' && meta['namespace'] !== '' ? meta['namespace'] : undefined;
   if (t.namespaced) {
     if (bodyNs !== undefined && ns !== undefined && bodyNs !== ns) {
-      throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      throw badRequest(
+        'the namespace of the provided object does not match the namespace sent on the request',
+      );
     }
     if (ns !== undefined) meta['namespace'] = ns;
   }
   if (name !== undefined) {
     if (typeof meta['name'] === 'string' && meta['name'] !== '' && meta['name'] !== name) {
-      throw badRequest('the name of the object (' + String(meta['name']) + ') does not match the name on the URL (' + name + ')');
+      throw badRequest(
+        'the name of the object (' +
+          String(meta['name']) +
+          ') does not match the name on the URL (' +
+          name +
+          ')',
+      );
     }
     meta['name'] = name;
   }
   const kind = body['kind'];
   if (kind !== undefined && kind !== t.kind) {
-    throw badRequest(`the API version in the data (${String(body['apiVersion'])}) does not match the expected API version (${groupVersion(t)})`);
+    throw badRequest(
+      `the API version in the data (${String(body['apiVersion'])}) does not match the expected API version (${groupVersion(t)})`,
+    );
   }
   return body as unknown as KObject;
 }
@@ -142,7 +189,8 @@ export async function handleResource(
   const q = info.query;
   const method = req.method ?? 'GET';
   const ns = t.namespaced ? r.namespace : undefined;
-  if (!t.namespaced && r.namespace !== undefined) throw new ApiError('NotFound', 'the server could not find the requested resource', {});
+  if (!t.namespaced && r.namespace !== undefined)
+    throw new ApiError('NotFound', 'the server could not find the requested resource', {});
   if (r.name === undefined) {
     if (method === 'GET') {
       const isWatch = isTrue(q.get('watch'));
@@ -154,10 +202,18 @@ export async function handleResource(
     if (method === 'POST') {
       authorize(info.user, 'create', t, ns, undefined);
       requireVerb(t, 'create');
-      const body = bodyObject(t, asObject(parseBody(await readBody(req), req.headers['content-type']), 'body'), ns, undefined);
-      if (t.namespaced && ns === undefined) throw badRequest('the server could not find the requested resource: namespace is required');
+      const body = bodyObject(
+        t,
+        asObject(parseBody(await readBody(req), req.headers['content-type']), 'body'),
+        ns,
+        undefined,
+      );
+      if (t.namespaced && ns === undefined)
+        throw badRequest('the server could not find the requested resource: namespace is required');
       const manager = managerFor(q, info.userAgent);
-      const created = ctx.store.create(t, withUpdateRecord(ctx, t, undefined, body, manager), { dryRun: dryRun(q) });
+      const created = ctx.store.create(t, withUpdateRecord(ctx, t, undefined, body, manager), {
+        dryRun: dryRun(q),
+      });
       sendJson(res, 201, created);
       return;
     }
@@ -166,8 +222,15 @@ export async function handleResource(
       const labels = parseLabelSelector(q.get('labelSelector') ?? undefined);
       const fields = parseFieldSelector(q.get('fieldSelector') ?? undefined);
       const items = ctx.store.list(t, ns).filter((o) => labels(labelsOf(o)) && fields(fieldsOf(o)));
-      const deleted = items.map((o) => ctx.store.delete(t, o.metadata.namespace, o.metadata.name!, deleteOptions(q, undefined)));
-      sendJson(res, 200, { kind: t.listKind, apiVersion: groupVersion(t), metadata: { resourceVersion: String(ctx.store.resourceVersion) }, items: deleted });
+      const deleted = items.map((o) =>
+        ctx.store.delete(t, o.metadata.namespace, o.metadata.name!, deleteOptions(q, undefined)),
+      );
+      sendJson(res, 200, {
+        kind: t.listKind,
+        apiVersion: groupVersion(t),
+        metadata: { resourceVersion: String(ctx.store.resourceVersion) },
+        items: deleted,
+      });
       return;
     }
     throw methodNotAllowed(method);
@@ -182,7 +245,12 @@ export async function handleResource(
   }
   if (method === 'PUT') {
     authorize(info.user, 'update', t, ns, name);
-    const body = bodyObject(t, asObject(parseBody(await readBody(req), req.headers['content-type']), 'body'), ns, name);
+    const body = bodyObject(
+      t,
+      asObject(parseBody(await readBody(req), req.headers['content-type']), 'body'),
+      ns,
+      name,
+    );
     const old = ctx.store.get(t, ns, name);
     const manager = managerFor(q, info.userAgent);
     if (old === undefined) {
@@ -226,7 +294,10 @@ function requireVerb(t: ResourceType, verb: string): void {
 }
 
 export function methodNotAllowed(method: string): ApiError {
-  return new ApiError('MethodNotAllowed', `the server does not allow this method on the requested resource (${method})`);
+  return new ApiError(
+    'MethodNotAllowed',
+    `the server does not allow this method on the requested resource (${method})`,
+  );
 }
 
 function deleteOptions(q: URLSearchParams, body: JsonObject | undefined): import('../store').DeleteOptions {
@@ -234,15 +305,18 @@ function deleteOptions(q: URLSearchParams, body: JsonObject | undefined): import
   const grace = body?.['gracePeriodSeconds'] ?? q.get('gracePeriodSeconds');
   if (grace !== null && grace !== undefined) opts.gracePeriodSeconds = Number(grace);
   const policy = body?.['propagationPolicy'] ?? q.get('propagationPolicy');
-  if (policy === 'Orphan' || policy === 'Background' || policy === 'Foreground') opts.propagationPolicy = policy;
-  if (body?.['orphanDependents'] === true || q.get('orphanDependents') === 'true') opts.propagationPolicy = 'Orphan';
+  if (policy === 'Orphan' || policy === 'Background' || policy === 'Foreground')
+    opts.propagationPolicy = policy;
+  if (body?.['orphanDependents'] === true || q.get('orphanDependents') === 'true')
+    opts.propagationPolicy = 'Orphan';
   const dry = body?.['dryRun'];
   if ((Array.isArray(dry) && dry.includes('All')) || q.getAll('dryRun').includes('All')) opts.dryRun = true;
   const pre = body?.['preconditions'];
   if (isJsonObject(pre)) {
     opts.preconditions = {};
     if (typeof pre['uid'] === 'string') opts.preconditions.uid = pre['uid'];
-    if (typeof pre['resourceVersion'] === 'string') opts.preconditions.resourceVersion = pre['resourceVersion'];
+    if (typeof pre['resourceVersion'] === 'string')
+      opts.preconditions.resourceVersion = pre['resourceVersion'];
   }
   return opts;
 }

@@ -37,7 +37,10 @@ function podMetrics(ctx: ApiContext, pods: PodRuntimeView, pod: KObject): JsonOb
     },
     timestamp: rfc3339(now - 5_000),
     window: '10.0s',
-    containers: usage.map((c) => ({ name: c.name, usage: { cpu: cpu(c.cpuMillicores), memory: memory(c.memoryBytes) } })),
+    containers: usage.map((c) => ({
+      name: c.name,
+      usage: { cpu: cpu(c.cpuMillicores), memory: memory(c.memoryBytes) },
+    })),
   };
 }
 
@@ -55,7 +58,11 @@ function nodeMetrics(ctx: ApiContext, pods: PodRuntimeView, node: KObject, allPo
   return {
     kind: 'NodeMetrics',
     apiVersion: 'metrics.k8s.io/v1beta1',
-    metadata: { name: node.metadata.name ?? '', creationTimestamp: rfc3339(now), labels: node.metadata.labels ?? {} },
+    metadata: {
+      name: node.metadata.name ?? '',
+      creationTimestamp: rfc3339(now),
+      labels: node.metadata.labels ?? {},
+    },
     timestamp: rfc3339(now - 5_000),
     window: '20.0s',
     usage: { cpu: cpu(cpuSum + 50), memory: memory(memSum) },
@@ -73,7 +80,8 @@ export function handleMetrics(
   info: RequestInfo,
 ): void {
   if (req.method !== 'GET') throw methodNotAllowed(req.method ?? '');
-  if (r.subresource !== undefined) throw new ApiError('NotFound', 'the server could not find the requested resource', {});
+  if (r.subresource !== undefined)
+    throw new ApiError('NotFound', 'the server could not find the requested resource', {});
   const ns = t.namespaced ? r.namespace : undefined;
   authorize(info.user, r.name === undefined ? 'list' : 'get', t, ns, r.name);
   if (info.query.get('watch') === 'true' || info.query.get('watch') === '1') throw methodNotAllowed('WATCH');
@@ -97,7 +105,11 @@ export function handleMetrics(
     .map(render)
     .filter((m): m is JsonObject => m !== undefined);
   if (parseAccept(req.headers.accept).table) {
-    sendJson(res, 200, toTable(t, items as unknown as KObject[], { now: ctx.clock.now(), includeObject: 'None' }));
+    sendJson(
+      res,
+      200,
+      toTable(t, items as unknown as KObject[], { now: ctx.clock.now(), includeObject: 'None' }),
+    );
     return;
   }
   sendJson(res, 200, { kind: t.listKind, apiVersion: 'metrics.k8s.io/v1beta1', metadata: {}, items });

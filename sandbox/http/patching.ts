@@ -56,12 +56,10 @@ function patched(t: ResourceType, type: string, live: KObject, patch: Json): unk
         return applyMergePatch(live, patch);
       case 'application/strategic-merge-patch+json':
         if (t.crd !== undefined) {
-          throw new ApiError(
-            'UnsupportedMediaType',
-            'strategic merge patch format is not supported',
-          );
+          throw new ApiError('UnsupportedMediaType', 'strategic merge patch format is not supported');
         }
-        if (!isJsonObject(patch)) throw badRequest('the body of a strategic merge patch must be a JSON object');
+        if (!isJsonObject(patch))
+          throw badRequest('the body of a strategic merge patch must be a JSON object');
         return applyStrategicMergePatch(t.kind, live, patch);
       default:
         throw new ApiError(
@@ -108,8 +106,12 @@ export function applyPatch(
     if (!isJsonObject(result)) throw badRequest('the patch did not produce an object');
     const obj = result as unknown as KObject;
     if (!isJsonObject(result['metadata'])) throw badRequest('the patch removed metadata');
-    if (obj.metadata.name !== name) throw badRequest('the name of the object does not match the name on the URL');
-    const pinned = isJsonObject(body) && isJsonObject(body['metadata']) && body['metadata']['resourceVersion'] !== undefined;
+    if (obj.metadata.name !== name)
+      throw badRequest('the name of the object does not match the name on the URL');
+    const pinned =
+      isJsonObject(body) &&
+      isJsonObject(body['metadata']) &&
+      body['metadata']['resourceVersion'] !== undefined;
     if (!pinned) obj.metadata.resourceVersion = live.metadata.resourceVersion!;
     try {
       const updateOpts = subresource === undefined ? { dryRun } : { dryRun, subresource };
@@ -145,7 +147,9 @@ function apply(
   applied.metadata.name = name;
   if (t.namespaced && ns !== undefined) applied.metadata.namespace = ns;
   if (applied.apiVersion !== groupVersion(t) || applied.kind !== t.kind) {
-    throw badRequest(`the apiVersion and kind of the applied object (${String(applied.apiVersion)}, ${String(applied.kind)}) do not match the request (${groupVersion(t)}, ${t.kind})`);
+    throw badRequest(
+      `the apiVersion and kind of the applied object (${String(applied.apiVersion)}, ${String(applied.kind)}) do not match the request (${groupVersion(t)}, ${t.kind})`,
+    );
   }
   const force = q.get('force') === 'true';
   for (let attempt = 0; ; attempt++) {
@@ -164,12 +168,14 @@ function apply(
       throw new ApiError('Conflict', String(status['message']), status['details'] as ApiError['details']);
     }
     try {
-      if (live === undefined) return { object: ctx.store.create(t, outcome.object, { dryRun }), created: true };
+      if (live === undefined)
+        return { object: ctx.store.create(t, outcome.object, { dryRun }), created: true };
       outcome.object.metadata.resourceVersion = live.metadata.resourceVersion!;
       const opts = subresource === undefined ? { dryRun } : { dryRun, subresource };
       return { object: ctx.store.update(t, outcome.object, opts), created: false };
     } catch (e) {
-      if (e instanceof ApiError && (e.reason === 'Conflict' || e.reason === 'AlreadyExists') && attempt < 5) continue;
+      if (e instanceof ApiError && (e.reason === 'Conflict' || e.reason === 'AlreadyExists') && attempt < 5)
+        continue;
       throw e;
     }
   }

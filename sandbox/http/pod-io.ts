@@ -24,7 +24,8 @@ function intParam(q: URLSearchParams, name: string): number | undefined {
   const v = q.get(name);
   if (v === null || v === '') return undefined;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw badRequest(`${name}: Invalid value: "${v}": must be a non-negative integer`);
+  if (!Number.isInteger(n) || n < 0)
+    throw badRequest(`${name}: Invalid value: "${v}": must be a non-negative integer`);
   return n;
 }
 
@@ -47,7 +48,9 @@ export function handleLog(
   let container = q.get('container') ?? '';
   if (container === '') {
     if (names.length !== 1) {
-      throw badRequest(`a container name must be specified for pod ${name}, choose one of: [${names.join(' ')}]`);
+      throw badRequest(
+        `a container name must be specified for pod ${name}, choose one of: [${names.join(' ')}]`,
+      );
     }
     container = names[0]!;
   }
@@ -77,7 +80,13 @@ export function handleLog(
   res.on('close', () => stream.destroy());
 }
 
-const PORT_FORWARD_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io', 'v3.channel.k8s.io', 'v2.channel.k8s.io', 'channel.k8s.io'];
+const PORT_FORWARD_PROTOCOLS = [
+  'v5.channel.k8s.io',
+  'v4.channel.k8s.io',
+  'v3.channel.k8s.io',
+  'v2.channel.k8s.io',
+  'channel.k8s.io',
+];
 const wss = new WebSocketServer({
   noServer: true,
   maxPayload: 16 * 1024 * 1024,
@@ -111,7 +120,9 @@ export function handlePortForwardUpgrade(
   const pod = ctx.store.mustGet(podType, namespace, name);
   const status = pod['status'];
   if (!isJsonObject(status) || status['phase'] !== 'Running') {
-    throw badRequest(`pod ${name} is not running and cannot be port-forwarded (phase ${isJsonObject(status) ? String(status['phase']) : 'unknown'})`);
+    throw badRequest(
+      `pod ${name} is not running and cannot be port-forwarded (phase ${isJsonObject(status) ? String(status['phase']) : 'unknown'})`,
+    );
   }
   const ports = info.query
     .getAll('ports')
@@ -122,7 +133,9 @@ export function handlePortForwardUpgrade(
   }
   const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((s) => s.trim());
   if (!offered.some((p) => PORT_FORWARD_PROTOCOLS.includes(p))) {
-    throw badRequest(`port-forward needs one of the WebSocket subprotocols ${PORT_FORWARD_PROTOCOLS.join(', ')}`);
+    throw badRequest(
+      `port-forward needs one of the WebSocket subprotocols ${PORT_FORWARD_PROTOCOLS.join(', ')}`,
+    );
   }
   wss.handleUpgrade(req, socket, head, (ws) => bridge(ws, pods, namespace, name, ports));
 }
@@ -143,13 +156,23 @@ function bridge(ws: WebSocket, pods: PodRuntimeView, namespace: string, name: st
         pending.delete(i);
         sock.on('data', (d: Buffer) => ws.send(Buffer.concat([Buffer.from([2 * i]), d])));
         sock.on('error', (e) => {
-          ws.send(Buffer.concat([Buffer.from([2 * i + 1]), Buffer.from(`error forwarding port ${port} to pod ${name}: ${e.message}`)]));
+          ws.send(
+            Buffer.concat([
+              Buffer.from([2 * i + 1]),
+              Buffer.from(`error forwarding port ${port} to pod ${name}: ${e.message}`),
+            ]),
+          );
         });
         sock.on('close', () => ws.close());
       })
       .catch((e: unknown) => {
         const msg = e instanceof Error ? e.message : String(e);
-        ws.send(Buffer.concat([Buffer.from([2 * i + 1]), Buffer.from(`error forwarding port ${port} to pod ${name}: ${msg}`)]));
+        ws.send(
+          Buffer.concat([
+            Buffer.from([2 * i + 1]),
+            Buffer.from(`error forwarding port ${port} to pod ${name}: ${msg}`),
+          ]),
+        );
         ws.close();
       });
   });
@@ -190,12 +213,23 @@ function resolvePodPort(pod: KObject, port: string | undefined): number {
   throw badRequest(`no port named ${port} in pod ${pod.metadata.name ?? ''}`);
 }
 
-function serviceTarget(ctx: ApiContext, namespace: string, svcName: string, port: string | undefined): { pod: KObject; port: number } {
+function serviceTarget(
+  ctx: ApiContext,
+  namespace: string,
+  svcName: string,
+  port: string | undefined,
+): { pod: KObject; port: number } {
   const svcType = ctx.registry.lookup('', 'v1', 'services')!;
   const svc = ctx.store.mustGet(svcType, namespace, svcName);
-  const spec = (svc['spec'] ?? {}) as { selector?: Record<string, string>; ports?: { name?: string; port: number; targetPort?: number | string }[] };
-  const sp = (spec.ports ?? []).find((p) => port === undefined || port === '' || p.name === port || String(p.port) === port);
-  if (sp === undefined) throw new ApiError('ServiceUnavailable', `no endpoints available for service "${svcName}"`);
+  const spec = (svc['spec'] ?? {}) as {
+    selector?: Record<string, string>;
+    ports?: { name?: string; port: number; targetPort?: number | string }[];
+  };
+  const sp = (spec.ports ?? []).find(
+    (p) => port === undefined || port === '' || p.name === port || String(p.port) === port,
+  );
+  if (sp === undefined)
+    throw new ApiError('ServiceUnavailable', `no endpoints available for service "${svcName}"`);
   const podType = ctx.registry.lookup('', 'v1', 'pods')!;
   const ready = ctx.store.list(podType, namespace).filter((p) => {
     if (p.metadata.deletionTimestamp !== undefined) return false;
@@ -204,7 +238,8 @@ function serviceTarget(ctx: ApiContext, namespace: string, svcName: string, port
     return (st?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
   });
   const pod = ready[0];
-  if (pod === undefined) throw new ApiError('ServiceUnavailable', `no endpoints available for service "${svcName}"`);
+  if (pod === undefined)
+    throw new ApiError('ServiceUnavailable', `no endpoints available for service "${svcName}"`);
   const target = sp.targetPort ?? sp.port;
   return { pod, port: typeof target === 'number' ? target : resolvePodPort(pod, target) };
 }
@@ -238,7 +273,13 @@ export async function handleProxy(
   delete headers.host;
   await new Promise<void>((resolve) => {
     const out = httpRequest(
-      { host: target.host, port: target.port, method: req.method ?? 'GET', path: rest + (query === '' ? '' : `?${query}`), headers },
+      {
+        host: target.host,
+        port: target.port,
+        method: req.method ?? 'GET',
+        path: rest + (query === '' ? '' : `?${query}`),
+        headers,
+      },
       (upstream) => {
         res.writeHead(upstream.statusCode ?? 502, upstream.headers);
         upstream.pipe(res);

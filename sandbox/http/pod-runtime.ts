@@ -21,5 +21,8 @@ export interface PodRuntimeView {
   openLog(namespace: string, pod: string, req: LogRequest): Readable;
   /** Makes sure the pod's app listens on `port` (pods bind lazily at scale) and returns its address. */
   connectTarget(namespace: string, pod: string, port: number): Promise<{ host: string; port: number }>;
-  usage(namespace: string, pod: string): { name: string; cpuMillicores: number; memoryBytes: number }[] | undefined;
+  usage(
+    namespace: string,
+    pod: string,
+  ): { name: string; cpuMillicores: number; memoryBytes: number }[] | undefined;
 }

@@ -24,25 +24,55 @@ export async function handleReview(
       const verb = String(attrs['verb'] ?? '');
       const group = String(attrs['group'] ?? '');
       const resource = String(attrs['resource'] ?? '');
-      const sub = typeof attrs['subresource'] === 'string' && attrs['subresource'] !== '' ? attrs['subresource'] : undefined;
+      const sub =
+        typeof attrs['subresource'] === 'string' && attrs['subresource'] !== ''
+          ? attrs['subresource']
+          : undefined;
       allowed = isAllowed(info.user, verb === '*' ? 'create' : verb, { group, plural: resource }, sub);
     } else if (isJsonObject(nonResource)) {
       allowed = !info.user.readOnly || String(nonResource['verb'] ?? '') === 'get';
     } else throw badRequest('SelfSubjectAccessReview needs resourceAttributes or nonResourceAttributes');
     const status: JsonObject = { allowed };
-    if (allowed) status['reason'] = info.user.readOnly ? 'allowed by viewer role' : 'allowed by sandbox admin';
+    if (allowed)
+      status['reason'] = info.user.readOnly ? 'allowed by viewer role' : 'allowed by sandbox admin';
     else status['denied'] = false;
-    sendJson(res, 201, { ...body, kind: 'SelfSubjectAccessReview', apiVersion: 'authorization.k8s.io/v1', metadata: { creationTimestamp: null }, status });
+    sendJson(res, 201, {
+      ...body,
+      kind: 'SelfSubjectAccessReview',
+      apiVersion: 'authorization.k8s.io/v1',
+      metadata: { creationTimestamp: null },
+      status,
+    });
     return;
   }
   const resourceRules = info.user.readOnly
     ? [
         { verbs: ['get', 'list', 'watch'], apiGroups: ['*'], resources: ['*'] },
-        { verbs: ['create'], apiGroups: ['authorization.k8s.io'], resources: ['selfsubjectaccessreviews', 'selfsubjectrulesreviews'] },
+        {
+          verbs: ['create'],
+          apiGroups: ['authorization.k8s.io'],
+          resources: ['selfsubjectaccessreviews', 'selfsubjectrulesreviews'],
+        },
       ]
     : [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }];
   const nonResourceRules = info.user.readOnly
-    ? [{ verbs: ['get'], nonResourceURLs: ['/api', '/api/*', '/apis', '/apis/*', '/healthz', '/livez', '/readyz', '/version', '/openapi', '/openapi/*'] }]
+    ? [
+        {
+          verbs: ['get'],
+          nonResourceURLs: [
+            '/api',
+            '/api/*',
+            '/apis',
+            '/apis/*',
+            '/healthz',
+            '/livez',
+            '/readyz',
+            '/version',
+            '/openapi',
+            '/openapi/*',
+          ],
+        },
+      ]
     : [{ verbs: ['*'], nonResourceURLs: ['*'] }];
   void ctx;
   sendJson(res, 201, {

@@ -28,13 +28,18 @@ export interface ResourceRoute {
 const HEALTH = new Set(['healthz', 'livez', 'readyz']);
 
 export function parseRoute(pathname: string): Route {
-  const segs = pathname.split('/').filter((s) => s !== '').map(decodeURIComponent);
+  const segs = pathname
+    .split('/')
+    .filter((s) => s !== '')
+    .map(decodeURIComponent);
   const [first, second] = segs;
   if (segs.length === 1 && first === 'version') return { kind: 'version' };
   if (first !== undefined && HEALTH.has(first)) return { kind: 'health', which: first };
   if (first === 'openapi' && second === 'v2') return { kind: 'openapiV2' };
   if (first === 'openapi' && second === 'v3') {
-    return segs.length === 2 ? { kind: 'openapiV3Index' } : { kind: 'openapiV3', path: segs.slice(2).join('/') };
+    return segs.length === 2
+      ? { kind: 'openapiV3Index' }
+      : { kind: 'openapiV3', path: segs.slice(2).join('/') };
   }
   if (first === 'sandbox' && second === 'v1') return { kind: 'control', action: segs.slice(2).join('/') };
   if (first === 'api') {

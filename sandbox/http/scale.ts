@@ -20,7 +20,9 @@ function spec(o: KObject): JsonObject {
 export function toScale(o: KObject): JsonObject {
   const s = spec(o);
   const status = isJsonObject(o['status']) ? (o['status'] as JsonObject) : {};
-  const selector = isJsonObject(s['selector']) ? selectorString(s['selector'] as unknown as LabelSelectorSpec) : '';
+  const selector = isJsonObject(s['selector'])
+    ? selectorString(s['selector'] as unknown as LabelSelectorSpec)
+    : '';
   return {
     kind: 'Scale',
     apiVersion: 'autoscaling/v1',
@@ -61,14 +63,22 @@ export async function handleScale(
   else {
     const type = mediaType(req.headers['content-type']);
     if (type === 'application/json-patch+json') next = applyJsonPatch(current, body);
-    else if (type === 'application/merge-patch+json' || type === 'application/strategic-merge-patch+json' || type === 'application/apply-patch+yaml') {
+    else if (
+      type === 'application/merge-patch+json' ||
+      type === 'application/strategic-merge-patch+json' ||
+      type === 'application/apply-patch+yaml'
+    ) {
       next = applyMergePatch(current, body);
-    } else throw new ApiError('UnsupportedMediaType', `the body of the request was in an unknown format: ${type}`);
+    } else
+      throw new ApiError('UnsupportedMediaType', `the body of the request was in an unknown format: ${type}`);
   }
   if (!isJsonObject(next) || !isJsonObject(next['spec'])) throw badRequest('Scale must have a spec');
   const replicas = next['spec']['replicas'];
   if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
-    throw new ApiError('Invalid', `Scale.autoscaling "${name}" is invalid: spec.replicas: Invalid value: ${String(replicas)}: must be greater than or equal to 0`);
+    throw new ApiError(
+      'Invalid',
+      `Scale.autoscaling "${name}" is invalid: spec.replicas: Invalid value: ${String(replicas)}: must be greater than or equal to 0`,
+    );
   }
   const meta = isJsonObject(next['metadata']) ? next['metadata'] : {};
   const rv = meta['resourceVersion'];

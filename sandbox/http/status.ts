@@ -27,7 +27,10 @@ export async function handleStatus(
   }
   if (method === 'PUT') {
     authorize(info.user, 'update', t, ns, name, subresource);
-    const body = asObject(parseBody(await readBody(req), req.headers['content-type']), 'body') as unknown as KObject;
+    const body = asObject(
+      parseBody(await readBody(req), req.headers['content-type']),
+      'body',
+    ) as unknown as KObject;
     const live = ctx.store.mustGet(t, ns, name);
     body.metadata = { ...(body.metadata ?? {}), name };
     if (ns !== undefined) body.metadata.namespace = ns;
@@ -35,7 +38,11 @@ export async function handleStatus(
     if (subresource === 'finalize') {
       // Finalize replaces spec.finalizers and nothing else.
       const spec = (body['spec'] ?? {}) as Record<string, unknown>;
-      const next: KObject = { ...live, metadata: { ...live.metadata }, spec: { ...(live['spec'] as object), finalizers: spec['finalizers'] ?? [] } };
+      const next: KObject = {
+        ...live,
+        metadata: { ...live.metadata },
+        spec: { ...(live['spec'] as object), finalizers: spec['finalizers'] ?? [] },
+      };
       sendJson(res, 200, ctx.store.update(t, next, { dryRun }));
       return;
     }
@@ -46,7 +53,17 @@ export async function handleStatus(
   if (method === 'PATCH' && subresource === 'status') {
     authorize(info.user, 'patch', t, ns, name, subresource);
     const raw = parseBody(await readBody(req), req.headers['content-type']);
-    const result = applyPatch(ctx, t, ns, name, mediaType(req.headers['content-type']), raw, info.query, info, 'status');
+    const result = applyPatch(
+      ctx,
+      t,
+      ns,
+      name,
+      mediaType(req.headers['content-type']),
+      raw,
+      info.query,
+      info,
+      'status',
+    );
     sendJson(res, 200, result.object);
     return;
   }

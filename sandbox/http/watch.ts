@@ -53,8 +53,14 @@ export function serveWatch(
   bookmarkIntervalMs: number,
 ): void {
   const matches = (o: KObject): boolean =>
-    (w.namespace === undefined || o.metadata.namespace === w.namespace) && w.labels(labelsOf(o)) && w.fields(fieldsOf(o));
-  res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+    (w.namespace === undefined || o.metadata.namespace === w.namespace) &&
+    w.labels(labelsOf(o)) &&
+    w.fields(fieldsOf(o));
+  res.writeHead(200, {
+    'Content-Type': 'application/json',
+    'Cache-Control': 'no-cache, private',
+    'Transfer-Encoding': 'chunked',
+  });
   res.flushHeaders();
   let closed = false;
   const send = (type: string, object: unknown): void => {

@@ -3,10 +3,17 @@ import { rfc3339 } from '../store';
 import { applyManifests, applyObject, waitUntil } from './apply';
 import { helmReleaseSecret } from './helm';
 
-function deployment(name: string, ns: string, image: string, port: number, opts: { replicas?: number; probes?: [string, string]; cause?: string; env?: string } = {}): string {
-  const probes = opts.probes === undefined
-    ? ''
-    : `
+function deployment(
+  name: string,
+  ns: string,
+  image: string,
+  port: number,
+  opts: { replicas?: number; probes?: [string, string]; cause?: string; env?: string } = {},
+): string {
+  const probes =
+    opts.probes === undefined
+      ? ''
+      : `
           livenessProbe:
             httpGet: { path: ${opts.probes[0]}, port: ${port} }
             initialDelaySeconds: 5
@@ -15,10 +22,16 @@ function deployment(name: string, ns: string, image: string, port: number, opts:
             httpGet: { path: ${opts.probes[1]}, port: ${port} }
             initialDelaySeconds: 2
             periodSeconds: 5`;
-  const env = opts.env === undefined ? '' : `
+  const env =
+    opts.env === undefined
+      ? ''
+      : `
           env:
             - { name: SANDBOX_BEHAVIOR, value: "${opts.env}" }`;
-  const cause = opts.cause === undefined ? '' : `
+  const cause =
+    opts.cause === undefined
+      ? ''
+      : `
   annotations:
     kubernetes.io/change-cause: "${opts.cause}"`;
   return `
@@ -154,30 +167,99 @@ export async function loadDemo(sandbox: Sandbox): Promise<void> {
     store.list(rsType, ns).filter((rs) => rs.metadata.labels?.['app'] === app).length;
 
   applyManifests(sandbox, BASE);
-  applyManifests(sandbox, deployment('gateway', 'shop', 'ghcr.io/demo/gateway:1.4.0', 4000, { probes: ['/health/live', '/health/ready'], cause: 'initial release' }));
-  applyManifests(sandbox, deployment('core', 'shop', 'ghcr.io/demo/core:2.0.0', 4002, { probes: ['/health', '/health'], cause: 'initial release' }));
-  applyManifests(sandbox, deployment('worker', 'shop', 'ghcr.io/demo/worker:2.0.0', 9090, { replicas: 1, env: 'latency:20' }));
-  applyManifests(sandbox, deployment('mailer', 'shop', 'ghcr.io/demo/mailer:0.9.1-crash', 8025, { replicas: 1 }));
-  applyManifests(sandbox, service('gateway', 'shop', 4000) + '---' + service('core', 'shop', 4002) + '---' + EDGE);
+  applyManifests(
+    sandbox,
+    deployment('gateway', 'shop', 'ghcr.io/demo/gateway:1.4.0', 4000, {
+      probes: ['/health/live', '/health/ready'],
+      cause: 'initial release',
+    }),
+  );
+  applyManifests(
+    sandbox,
+    deployment('core', 'shop', 'ghcr.io/demo/core:2.0.0', 4002, {
+      probes: ['/health', '/health'],
+      cause: 'initial release',
+    }),
+  );
+  applyManifests(
+    sandbox,
+    deployment('worker', 'shop', 'ghcr.io/demo/worker:2.0.0', 9090, { replicas: 1, env: 'latency:20' }),
+  );
+  applyManifests(
+    sandbox,
+    deployment('mailer', 'shop', 'ghcr.io/demo/mailer:0.9.1-crash', 8025, { replicas: 1 }),
+  );
+  applyManifests(
+    sandbox,
+    service('gateway', 'shop', 4000) + '---' + service('core', 'shop', 4002) + '---' + EDGE,
+  );
 
   // History: two more core releases and one gateway release, each after the previous one was picked up.
   await waitUntil(() => revisions('shop', 'core') === 1, 10_000, 'core revision 1');
-  applyManifests(sandbox, deployment('core', 'shop', 'ghcr.io/demo/core:2.1.0', 4002, { probes: ['/health', '/health'], cause: 'orders: add refunds' }));
+  applyManifests(
+    sandbox,
+    deployment('core', 'shop', 'ghcr.io/demo/core:2.1.0', 4002, {
+      probes: ['/health', '/health'],
+      cause: 'orders: add refunds',
+    }),
+  );
   await waitUntil(() => revisions('shop', 'core') === 2, 10_000, 'core revision 2');
-  applyManifests(sandbox, deployment('core', 'shop', 'ghcr.io/demo/core:2.2.0', 4002, { probes: ['/health', '/health'], cause: 'orders: faster search' }));
+  applyManifests(
+    sandbox,
+    deployment('core', 'shop', 'ghcr.io/demo/core:2.2.0', 4002, {
+      probes: ['/health', '/health'],
+      cause: 'orders: faster search',
+    }),
+  );
   await waitUntil(() => revisions('shop', 'gateway') === 1, 10_000, 'gateway revision 1');
-  applyManifests(sandbox, deployment('gateway', 'shop', 'ghcr.io/demo/gateway:1.5.0', 4000, { probes: ['/health/live', '/health/ready'], cause: 'rate limiting' }));
+  applyManifests(
+    sandbox,
+    deployment('gateway', 'shop', 'ghcr.io/demo/gateway:1.5.0', 4000, {
+      probes: ['/health/live', '/health/ready'],
+      cause: 'rate limiting',
+    }),
+  );
 
   // Helm: payments installed at 3.1.0, then upgraded to 3.2.0 (revision 2 deployed, 1 superseded).
   applyManifests(sandbox, paymentsManifest('3.2.0'));
   const now = store.clock.now();
   const first = rfc3339(now - 2 * 86_400_000);
-  applyObject(sandbox, helmReleaseSecret('payments', 'shop', 'payments', {
-    version: 1, status: 'superseded', description: 'Install complete', chartVersion: '0.3.0', appVersion: '3.1.0',
-    values: { image: { tag: '3.1.0' } }, manifest: paymentsManifest('3.1.0'), deployedAt: first,
-  }, first));
-  applyObject(sandbox, helmReleaseSecret('payments', 'shop', 'payments', {
-    version: 2, status: 'deployed', description: 'Upgrade complete', chartVersion: '0.4.0', appVersion: '3.2.0',
-    values: { image: { tag: '3.2.0' }, replicaCount: 1 }, manifest: paymentsManifest('3.2.0'), deployedAt: rfc3339(now - 3_600_000),
-  }, first));
+  applyObject(
+    sandbox,
+    helmReleaseSecret(
+      'payments',
+      'shop',
+      'payments',
+      {
+        version: 1,
+        status: 'superseded',
+        description: 'Install complete',
+        chartVersion: '0.3.0',
+        appVersion: '3.1.0',
+        values: { image: { tag: '3.1.0' } },
+        manifest: paymentsManifest('3.1.0'),
+        deployedAt: first,
+      },
+      first,
+    ),
+  );
+  applyObject(
+    sandbox,
+    helmReleaseSecret(
+      'payments',
+      'shop',
+      'payments',
+      {
+        version: 2,
+        status: 'deployed',
+        description: 'Upgrade complete',
+        chartVersion: '0.4.0',
+        appVersion: '3.2.0',
+        values: { image: { tag: '3.2.0' }, replicaCount: 1 },
+        manifest: paymentsManifest('3.2.0'),
+        deployedAt: rfc3339(now - 3_600_000),
+      },
+      first,
+    ),
+  );
 }

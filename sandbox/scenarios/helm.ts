@@ -17,7 +17,13 @@ export interface HelmRevision {
  * `sh.helm.release.v1.<name>.v<N>` of type `helm.sh/release.v1`, whose `release` key holds
  * base64(gzip(JSON of the release)) — and the API, as for every Secret, base64-encodes that again.
  */
-export function helmReleaseSecret(name: string, namespace: string, chart: string, rev: HelmRevision, firstDeployed: string): KObject {
+export function helmReleaseSecret(
+  name: string,
+  namespace: string,
+  chart: string,
+  rev: HelmRevision,
+  firstDeployed: string,
+): KObject {
   const release = {
     name,
     namespace,
@@ -30,7 +36,14 @@ export function helmReleaseSecret(name: string, namespace: string, chart: string
       status: rev.status,
     },
     chart: {
-      metadata: { name: chart, version: rev.chartVersion, appVersion: rev.appVersion, apiVersion: 'v2', description: `A Helm chart for ${chart}`, type: 'application' },
+      metadata: {
+        name: chart,
+        version: rev.chartVersion,
+        appVersion: rev.appVersion,
+        apiVersion: 'v2',
+        description: `A Helm chart for ${chart}`,
+        type: 'application',
+      },
       lock: null,
       templates: [],
       values: { replicaCount: 1, image: { repository: `ghcr.io/demo/${chart}`, tag: '' } },

@@ -13,7 +13,8 @@ export function loadScale(sandbox: Sandbox, pods: number): void {
   const deployments = Math.ceil(pods / PODS_PER_DEPLOYMENT);
   for (let d = 0; d < deployments; d++) {
     const ns = `scale-${String(Math.floor(d / DEPLOYMENTS_PER_NAMESPACE)).padStart(3, '0')}`;
-    if (d % DEPLOYMENTS_PER_NAMESPACE === 0) applyObject(sandbox, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+    if (d % DEPLOYMENTS_PER_NAMESPACE === 0)
+      applyObject(sandbox, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
     const replicas = Math.min(PODS_PER_DEPLOYMENT, pods - d * PODS_PER_DEPLOYMENT);
     const name = `svc-${String(d).padStart(4, '0')}`;
     const obj: KObject = {

@@ -17,7 +17,12 @@ function deployment(name: string, image: string, replicas = 2): k8s.V1Deployment
         metadata: { labels: { app: name } },
         spec: {
           containers: [
-            { name, image, ports: [{ containerPort: 8080 }], readinessProbe: { httpGet: { path: '/ready', port: 8080 }, periodSeconds: 1 } },
+            {
+              name,
+              image,
+              ports: [{ containerPort: 8080 }],
+              readinessProbe: { httpGet: { path: '/ready', port: 8080 }, periodSeconds: 1 },
+            },
           ],
         },
       },
@@ -40,14 +45,22 @@ describe('@kubernetes/client-node 1.x against the sandbox', function () {
 
   it('loads the written kubeconfig and lists namespaces over HTTPS with the CA', async () => {
     const list = await core.listNamespace();
-    assert.deepEqual(list.items.map((n) => n.metadata?.name).sort(), ['default', 'kube-node-lease', 'kube-public', 'kube-system']);
+    assert.deepEqual(list.items.map((n) => n.metadata?.name).sort(), [
+      'default',
+      'kube-node-lease',
+      'kube-public',
+      'kube-system',
+    ]);
   });
 
   it('is refused without a token (401) and forbidden to write with the read-only one (403)', async () => {
     const anon = new k8s.KubeConfig();
     anon.loadFromFile(sb.kubeconfigPath);
     anon.users = anon.users.map((u) => ({ name: u.name }));
-    await assert.rejects(anon.makeApiClient(k8s.CoreV1Api).listNamespace(), (e: unknown) => e instanceof k8s.ApiException && e.code === 401);
+    await assert.rejects(
+      anon.makeApiClient(k8s.CoreV1Api).listNamespace(),
+      (e: unknown) => e instanceof k8s.ApiException && e.code === 401,
+    );
     const ro = new k8s.KubeConfig();
     ro.loadFromFile(sb.kubeconfigPath);
     ro.setCurrentContext('sandbox-readonly');
@@ -55,7 +68,8 @@ describe('@kubernetes/client-node 1.x against the sandbox', function () {
     assert.ok((await roCore.listNamespacedPod({ namespace: 'default' })).items);
     await assert.rejects(
       roCore.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'x' } } }),
-      (e: unknown) => e instanceof k8s.ApiException && e.code === 403 && String(e.body).includes('"reason":"Forbidden"'),
+      (e: unknown) =>
+        e instanceof k8s.ApiException && e.code === 403 && String(e.body).includes('"reason":"Forbidden"'),
     );
   });
 
@@ -67,8 +81,14 @@ describe('@kubernetes/client-node 1.x against the sandbox', function () {
     informer.on('update', (o) => seen.push(`update ${o.metadata?.name ?? ''} ${o.data?.['v'] ?? ''}`));
     informer.on('delete', (o) => seen.push(`delete ${o.metadata?.name ?? ''}`));
     await informer.start();
-    await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'inf' }, data: { v: '1' } } });
-    await core.patchNamespacedConfigMap({ name: 'inf', namespace: 'default', body: { data: { v: '2' } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
+    await core.createNamespacedConfigMap({
+      namespace: 'default',
+      body: { metadata: { name: 'inf' }, data: { v: '1' } },
+    });
+    await core.patchNamespacedConfigMap(
+      { name: 'inf', namespace: 'default', body: { data: { v: '2' } } },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
     await core.deleteNamespacedConfigMap({ name: 'inf', namespace: 'default' });
     await eventually(async () => (seen.includes('delete inf') ? true : undefined), 10_000, 'informer delete');
     assert.deepEqual(seen, ['add inf', 'update inf 2', 'delete inf']);
@@ -78,16 +98,30 @@ describe('@kubernetes/client-node 1.x against the sandbox', function () {
   it('applies all patch types and server-side apply', async () => {
     await apps.createNamespacedDeployment({ namespace: 'default', body: deployment('patchme', 'app:1.0.0') });
     const json = [{ op: 'replace', path: '/spec/replicas', value: 3 }];
-    let d = await apps.patchNamespacedDeployment({ name: 'patchme', namespace: 'default', body: json }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.JsonPatch));
+    let d = await apps.patchNamespacedDeployment(
+      { name: 'patchme', namespace: 'default', body: json },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.JsonPatch),
+    );
     assert.equal(d.spec?.replicas, 3);
-    d = await apps.patchNamespacedDeployment({ name: 'patchme', namespace: 'default', body: { metadata: { labels: { tier: 'api' } } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
+    d = await apps.patchNamespacedDeployment(
+      { name: 'patchme', namespace: 'default', body: { metadata: { labels: { tier: 'api' } } } },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
     assert.equal(d.metadata?.labels?.['tier'], 'api');
     const smp = { spec: { template: { spec: { containers: [{ name: 'patchme', image: 'app:1.1.0' }] } } } };
-    d = await apps.patchNamespacedDeployment({ name: 'patchme', namespace: 'default', body: smp }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.StrategicMergePatch));
+    d = await apps.patchNamespacedDeployment(
+      { name: 'patchme', namespace: 'default', body: smp },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.StrategicMergePatch),
+    );
     const c = d.spec?.template.spec?.containers[0];
     assert.equal(c?.image, 'app:1.1.0');
     assert.equal(c?.ports?.[0]?.containerPort, 8080, 'strategic merge keeps fields of the merged container');
-    const applied = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'patchme', namespace: 'default' }, spec: { replicas: 5 } };
+    const applied = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'patchme', namespace: 'default' },
+      spec: { replicas: 5 },
+    };
     d = await apps.patchNamespacedDeployment(
       { name: 'patchme', namespace: 'default', body: applied, fieldManager: 'slipway', force: true },
       k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.ServerSideApply),
@@ -95,24 +129,44 @@ describe('@kubernetes/client-node 1.x against the sandbox', function () {
     assert.equal(d.spec?.replicas, 5);
     assert.ok(d.metadata?.managedFields?.some((m) => m.manager === 'slipway' && m.operation === 'Apply'));
     await assert.rejects(
-      apps.replaceNamespacedDeployment({ name: 'patchme', namespace: 'default', body: { ...d, metadata: { ...d.metadata, resourceVersion: '1' } } }),
+      apps.replaceNamespacedDeployment({
+        name: 'patchme',
+        namespace: 'default',
+        body: { ...d, metadata: { ...d.metadata, resourceVersion: '1' } },
+      }),
       (e: unknown) => e instanceof k8s.ApiException && e.code === 409,
     );
   });
 
   it('follows a pod log and port-forwards bytes to the pod app', async () => {
-    await apps.createNamespacedDeployment({ namespace: 'default', body: deployment('echo', 'echo:1.0.0', 1) });
-    const pod = await eventually(async () => {
-      const pods = await core.listNamespacedPod({ namespace: 'default', labelSelector: 'app=echo' });
-      const p = pods.items.find((x) => x.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
-      return p;
-    }, 20_000, 'a ready echo pod');
+    await apps.createNamespacedDeployment({
+      namespace: 'default',
+      body: deployment('echo', 'echo:1.0.0', 1),
+    });
+    const pod = await eventually(
+      async () => {
+        const pods = await core.listNamespacedPod({ namespace: 'default', labelSelector: 'app=echo' });
+        const p = pods.items.find((x) =>
+          x.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+        );
+        return p;
+      },
+      20_000,
+      'a ready echo pod',
+    );
     const name = pod.metadata!.name!;
     const logStream = new PassThrough();
     let text = '';
     logStream.on('data', (d: Buffer) => (text += d.toString()));
-    const req = await new k8s.Log(sb.kc).log('default', name, 'echo', logStream, { follow: true, tailLines: 2 });
-    await eventually(async () => (text.split('\n').length > 3 ? true : undefined), 15_000, 'followed log lines');
+    const req = await new k8s.Log(sb.kc).log('default', name, 'echo', logStream, {
+      follow: true,
+      tailLines: 2,
+    });
+    await eventually(
+      async () => (text.split('\n').length > 3 ? true : undefined),
+      15_000,
+      'followed log lines',
+    );
     req.abort();
 
     const forward = new k8s.PortForward(sb.kc);

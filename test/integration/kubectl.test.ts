@@ -27,7 +27,9 @@ describe('real kubectl 1.32 against the sandbox', function () {
 
   before(async function () {
     if (!hasKubectl) {
-      console.log('    (skipped: kubectl is not installed at /usr/bin/kubectl; set KUBECTL to run these tests)');
+      console.log(
+        '    (skipped: kubectl is not installed at /usr/bin/kubectl; set KUBECTL to run these tests)',
+      );
       this.skip();
     }
     sb = await startSandboxProcess('demo');
@@ -39,7 +41,10 @@ describe('real kubectl 1.32 against the sandbox', function () {
   });
 
   it('writes a kubeconfig with the sandbox and sandbox-readonly contexts', async () => {
-    const cfg = parseYaml(readFileSync(kc, 'utf8')) as { contexts: { name: string }[]; 'current-context': string };
+    const cfg = parseYaml(readFileSync(kc, 'utf8')) as {
+      contexts: { name: string }[];
+      'current-context': string;
+    };
     assert.deepEqual(cfg.contexts.map((c) => c.name).sort(), ['sandbox', 'sandbox-readonly']);
     assert.equal(cfg['current-context'], 'sandbox');
     const out = await ok('config', 'get-contexts', '-o', 'name');
@@ -50,7 +55,16 @@ describe('real kubectl 1.32 against the sandbox', function () {
     const v = JSON.parse(await ok('version', '-o', 'json')) as { serverVersion: { minor: string } };
     assert.equal(v.serverVersion.minor, '32');
     const res = await ok('api-resources');
-    for (const name of ['deployments', 'horizontalpodautoscalers', 'ingresses', 'poddisruptionbudgets', 'customresourcedefinitions', 'clusterroles', 'jobs', 'endpointslices']) {
+    for (const name of [
+      'deployments',
+      'horizontalpodautoscalers',
+      'ingresses',
+      'poddisruptionbudgets',
+      'customresourcedefinitions',
+      'clusterroles',
+      'jobs',
+      'endpointslices',
+    ]) {
       assert.match(res, new RegExp(`^${name}\\s`, 'm'), `api-resources lists ${name}`);
     }
     assert.match(res, /^deployments\s+deploy\s+apps\/v1\s+true\s+Deployment$/m);
@@ -70,9 +84,41 @@ describe('real kubectl 1.32 against the sandbox', function () {
     assert.match(out, /deployment.apps\/web created/);
     assert.match(out, /horizontalpodautoscaler.autoscaling\/web created/);
     await ok('apply', '-f', join(FIXTURES, 'servicemonitor-crd.yaml'));
-    await eventually(async () => ((await k('get', 'crd', 'servicemonitors.monitoring.coreos.com')).code === 0 ? true : undefined));
-    await eventually(async () => ((await k('apply', '-f', join(FIXTURES, 'servicemonitor.yaml'))).code === 0 ? true : undefined), 10_000, 'custom resource apply');
-    const kinds = ['namespace', 'configmap', 'deployment', 'replicaset', 'pod', 'service', 'endpoints', 'endpointslices', 'ingress', 'hpa', 'pdb', 'networkpolicy', 'role', 'rolebinding', 'job', 'statefulset', 'daemonset', 'controllerrevisions', 'events', 'secrets', 'nodes', 'servicemonitors', 'crd', 'clusterroles'];
+    await eventually(async () =>
+      (await k('get', 'crd', 'servicemonitors.monitoring.coreos.com')).code === 0 ? true : undefined,
+    );
+    await eventually(
+      async () =>
+        (await k('apply', '-f', join(FIXTURES, 'servicemonitor.yaml'))).code === 0 ? true : undefined,
+      10_000,
+      'custom resource apply',
+    );
+    const kinds = [
+      'namespace',
+      'configmap',
+      'deployment',
+      'replicaset',
+      'pod',
+      'service',
+      'endpoints',
+      'endpointslices',
+      'ingress',
+      'hpa',
+      'pdb',
+      'networkpolicy',
+      'role',
+      'rolebinding',
+      'job',
+      'statefulset',
+      'daemonset',
+      'controllerrevisions',
+      'events',
+      'secrets',
+      'nodes',
+      'servicemonitors',
+      'crd',
+      'clusterroles',
+    ];
     for (const kind of kinds) {
       const ns = ['namespace', 'nodes', 'crd', 'clusterroles'].includes(kind) ? [] : ['-n', 'web'];
       await ok('get', kind, ...ns);
@@ -80,8 +126,25 @@ describe('real kubectl 1.32 against the sandbox', function () {
     const described = await ok('describe', 'deployment', 'web', '-n', 'web');
     assert.match(described, /Replicas:\s+3 desired/);
     assert.match(described, /StrategyType:\s+RollingUpdate/);
-    for (const kind of ['pod', 'service', 'ingress', 'hpa', 'job', 'statefulset', 'daemonset', 'node', 'namespace', 'configmap', 'servicemonitor']) {
-      const target = kind === 'node' ? ['node', 'sandbox-node-1'] : kind === 'namespace' ? ['namespace', 'web'] : [kind, '-n', 'web'];
+    for (const kind of [
+      'pod',
+      'service',
+      'ingress',
+      'hpa',
+      'job',
+      'statefulset',
+      'daemonset',
+      'node',
+      'namespace',
+      'configmap',
+      'servicemonitor',
+    ]) {
+      const target =
+        kind === 'node'
+          ? ['node', 'sandbox-node-1']
+          : kind === 'namespace'
+            ? ['namespace', 'web']
+            : [kind, '-n', 'web'];
       await ok('describe', ...target);
     }
   });
@@ -106,32 +169,52 @@ describe('real kubectl 1.32 against the sandbox', function () {
     await ok('rollout', 'status', 'deployment/web', '-n', 'web', '--timeout=60s');
     const d = await json<Deployment>('get', 'deployment', 'web', '-n', 'web');
     assert.equal(d.spec.template.spec.containers[0]!.image, 'nginx:1.25.0');
-    assert.equal(d.metadata.annotations?.['deployment.kubernetes.io/revision'], '4', 'revision 1 moves to 4 on undo, as upstream');
+    assert.equal(
+      d.metadata.annotations?.['deployment.kubernetes.io/revision'],
+      '4',
+      'revision 1 moves to 4 on undo, as upstream',
+    );
     const after = await ok('rollout', 'history', 'deployment/web', '-n', 'web');
     assert.doesNotMatch(after, /^1\s/m, 'the undone-to revision leaves its old number');
     await ok('rollout', 'restart', 'deployment/web', '-n', 'web');
     await ok('rollout', 'status', 'deployment/web', '-n', 'web', '--timeout=60s');
-    const restarted = await json<{ spec: { template: { metadata: { annotations?: Record<string, string> } } } }>('get', 'deployment', 'web', '-n', 'web');
+    const restarted = await json<{
+      spec: { template: { metadata: { annotations?: Record<string, string> } } };
+    }>('get', 'deployment', 'web', '-n', 'web');
     assert.ok(restarted.spec.template.metadata.annotations?.['kubectl.kubernetes.io/restartedAt']);
   });
 
   it('scales through the scale subresource', async () => {
     await ok('scale', 'deployment/web', '--replicas=4', '-n', 'web');
-    await eventually(async () => {
-      const d = await json<Deployment>('get', 'deployment', 'web', '-n', 'web');
-      return d.status?.readyReplicas === 4 ? true : undefined;
-    }, 30_000, 'four ready replicas');
+    await eventually(
+      async () => {
+        const d = await json<Deployment>('get', 'deployment', 'web', '-n', 'web');
+        return d.status?.readyReplicas === 4 ? true : undefined;
+      },
+      30_000,
+      'four ready replicas',
+    );
   });
 
   it('applies server-side with field ownership and conflicts, and diffs', async () => {
-    const manifest = readFileSync(join(FIXTURES, 'web-app.yaml'), 'utf8').replace('replicas: 3', 'replicas: 2');
+    const manifest = readFileSync(join(FIXTURES, 'web-app.yaml'), 'utf8').replace(
+      'replicas: 3',
+      'replicas: 2',
+    );
     const conflictRun = await kubectl(kc, ['apply', '--server-side', '-f', '-'], manifest);
     assert.notEqual(conflictRun.code, 0, 'taking fields another manager owns conflicts');
     assert.match(conflictRun.stderr, /conflict/i);
     const forced = await kubectl(kc, ['apply', '--server-side', '--force-conflicts', '-f', '-'], manifest);
     assert.equal(forced.code, 0, forced.stderr);
     assert.match(forced.stdout, /deployment.apps\/web serverside-applied/);
-    const managed = await json<{ metadata: { managedFields: { manager: string; operation: string }[] } }>('get', 'deployment', 'web', '-n', 'web', '--show-managed-fields');
+    const managed = await json<{ metadata: { managedFields: { manager: string; operation: string }[] } }>(
+      'get',
+      'deployment',
+      'web',
+      '-n',
+      'web',
+      '--show-managed-fields',
+    );
     assert.ok(managed.metadata.managedFields.some((m) => m.manager === 'kubectl' && m.operation === 'Apply'));
     const changed = manifest.replace('GREETING: hello', 'GREETING: bonjour');
     const diff = await kubectl(kc, ['diff', '--server-side', '--force-conflicts', '-f', '-'], changed);
@@ -144,43 +227,89 @@ describe('real kubectl 1.32 against the sandbox', function () {
   });
 
   it('streams logs: follow, previous, by label', async () => {
-    const pods = await json<{ items: { metadata: { name: string } }[] }>('get', 'pods', '-n', 'web', '-l', 'app=web');
+    const pods = await json<{ items: { metadata: { name: string } }[] }>(
+      'get',
+      'pods',
+      '-n',
+      'web',
+      '-l',
+      'app=web',
+    );
     const name = pods.items[0]!.metadata.name;
     const logs = await ok('logs', name, '-n', 'web', '--tail=5');
     assert.ok(logs.trim().split('\n').length >= 1);
     const follow = kubectlStream(kc, ['logs', '-f', name, '-n', 'web', '--tail=1']);
     await ok('get', '--raw', `/api/v1/namespaces/web/pods/${name}/proxy/`).catch(() => '');
-    await eventually(async () => (follow.output().split('\n').length > 2 ? true : undefined), 15_000, 'followed log lines');
+    await eventually(
+      async () => (follow.output().split('\n').length > 2 ? true : undefined),
+      15_000,
+      'followed log lines',
+    );
     follow.stop();
     const byLabel = await ok('logs', '-l', 'app=web', '-n', 'web', '--tail=2', '--prefix');
     assert.match(byLabel, /^\[pod\/web-/m);
-    const mailer = await json<{ items: { metadata: { name: string } }[] }>('get', 'pods', '-n', 'shop', '-l', 'app=mailer');
+    const mailer = await json<{ items: { metadata: { name: string } }[] }>(
+      'get',
+      'pods',
+      '-n',
+      'shop',
+      '-l',
+      'app=mailer',
+    );
     const crashing = mailer.items[0]!.metadata.name;
-    const prev = await eventually(async () => {
-      const r = await k('logs', crashing, '-n', 'shop', '-p');
-      return r.code === 0 && r.stdout.length > 0 ? r.stdout : undefined;
-    }, 30_000, 'previous logs of a crashed container');
+    const prev = await eventually(
+      async () => {
+        const r = await k('logs', crashing, '-n', 'shop', '-p');
+        return r.code === 0 && r.stdout.length > 0 ? r.stdout : undefined;
+      },
+      30_000,
+      'previous logs of a crashed container',
+    );
     assert.ok(prev.length > 0);
     const status = await ok('get', 'pod', crashing, '-n', 'shop');
     assert.match(status, /CrashLoopBackOff|Error|Running/);
   });
 
   it('shows top pods, events, and auth can-i for both contexts', async () => {
-    const top = await eventually(async () => {
-      const r = await k('top', 'pods', '-n', 'shop');
-      return r.code === 0 ? r.stdout : undefined;
-    }, 15_000, 'kubectl top pods');
+    const top = await eventually(
+      async () => {
+        const r = await k('top', 'pods', '-n', 'shop');
+        return r.code === 0 ? r.stdout : undefined;
+      },
+      15_000,
+      'kubectl top pods',
+    );
     assert.match(top, /^NAME\s+CPU\(cores\)\s+MEMORY\(bytes\)/m);
     const events = await ok('get', 'events', '-n', 'web');
     assert.match(events, /ScalingReplicaSet/);
     assert.match(events, /Scheduled|Started/);
     assert.equal((await ok('auth', 'can-i', 'create', 'deployments', '-n', 'web')).trim(), 'yes');
-    const ro = await k('auth', 'can-i', 'create', 'deployments', '-n', 'web', '--context', 'sandbox-readonly');
+    const ro = await k(
+      'auth',
+      'can-i',
+      'create',
+      'deployments',
+      '-n',
+      'web',
+      '--context',
+      'sandbox-readonly',
+    );
     assert.equal(ro.stdout.trim(), 'no');
     assert.equal((await ok('auth', 'can-i', 'list', 'pods', '--context', 'sandbox-readonly')).trim(), 'yes');
-    const denied = await k('scale', 'deployment/web', '--replicas=1', '-n', 'web', '--context', 'sandbox-readonly');
+    const denied = await k(
+      'scale',
+      'deployment/web',
+      '--replicas=1',
+      '-n',
+      'web',
+      '--context',
+      'sandbox-readonly',
+    );
     assert.notEqual(denied.code, 0);
-    assert.match(denied.stderr, /forbidden: User "sandbox-readonly" cannot patch resource "deployments\/scale"|forbidden/);
+    assert.match(
+      denied.stderr,
+      /forbidden: User "sandbox-readonly" cannot patch resource "deployments\/scale"|forbidden/,
+    );
   });
 
   it('explains fields from the published OpenAPI', async () => {

@@ -34,7 +34,9 @@ describe('Prometheus (Debian 2.42) discovers and scrapes sandbox pods', function
 
   before(async function () {
     if (!hasPrometheus) {
-      console.log('    (skipped: prometheus is not installed; `npm test` installs it with apt-get when run as root)');
+      console.log(
+        '    (skipped: prometheus is not installed; `npm test` installs it with apt-get when run as root)',
+      );
       this.skip();
     }
     sb = await startSandbox('demo');
@@ -65,7 +67,15 @@ scrape_configs:
 `,
     );
     const port = await freePort();
-    prom = spawn('prometheus', [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    prom = spawn(
+      'prometheus',
+      [
+        `--config.file=${join(dir, 'prometheus.yml')}`,
+        `--storage.tsdb.path=${join(dir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     prom.stdout!.on('data', (d: Buffer) => (promOut += d.toString()));
     prom.stderr!.on('data', (d: Buffer) => (promOut += d.toString()));
     promUrl = `http://127.0.0.1:${port}`;
@@ -82,17 +92,29 @@ scrape_configs:
         const res = await fetch(`${promUrl}/api/v1/targets`);
         const body = (await res.json()) as { data: { activeTargets: Target[] } };
         const healthy = body.data.activeTargets.filter((t) => t.health === 'up');
-        return healthy.some((t) => t.labels['app'] === 'gateway') && healthy.some((t) => t.labels['app'] === 'core') ? healthy : undefined;
+        return healthy.some((t) => t.labels['app'] === 'gateway') &&
+          healthy.some((t) => t.labels['app'] === 'core')
+          ? healthy
+          : undefined;
       },
       60_000,
       `gateway and core targets up (prometheus output:\n${promOut.slice(-2000)})`,
     );
-    assert.ok(up.every((t) => /^127\.\d+\.\d+\.\d+:\d+$/.test(t.discoveredLabels['__address__'] ?? '')), 'targets are pod addresses on loopback');
-    const q = await eventually(async () => {
-      const res = await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent('process_resident_memory_bytes{app="gateway"}')}`);
-      const body = (await res.json()) as { data: { result: unknown[] } };
-      return body.data.result.length > 0 ? body.data.result : undefined;
-    }, 20_000, 'a scraped sample');
+    assert.ok(
+      up.every((t) => /^127\.\d+\.\d+\.\d+:\d+$/.test(t.discoveredLabels['__address__'] ?? '')),
+      'targets are pod addresses on loopback',
+    );
+    const q = await eventually(
+      async () => {
+        const res = await fetch(
+          `${promUrl}/api/v1/query?query=${encodeURIComponent('process_resident_memory_bytes{app="gateway"}')}`,
+        );
+        const body = (await res.json()) as { data: { result: unknown[] } };
+        return body.data.result.length > 0 ? body.data.result : undefined;
+      },
+      20_000,
+      'a scraped sample',
+    );
     assert.ok(q.length >= 1);
   });
 });

@@ -11,7 +11,12 @@ export interface RunResult {
 }
 
 /** Runs the real kubectl against a kubeconfig; never throws on a non-zero exit. */
-export function kubectl(kubeconfig: string, args: string[], input?: string, timeoutMs = 60_000): Promise<RunResult> {
+export function kubectl(
+  kubeconfig: string,
+  args: string[],
+  input?: string,
+  timeoutMs = 60_000,
+): Promise<RunResult> {
   return new Promise((resolve) => {
     const child = execFile(
       KUBECTL,
@@ -30,7 +35,10 @@ export function kubectl(kubeconfig: string, args: string[], input?: string, time
 }
 
 /** Starts a long-running kubectl (logs -f, get -w) and collects its output until stopped. */
-export function kubectlStream(kubeconfig: string, args: string[]): { output: () => string; stop: () => void } {
+export function kubectlStream(
+  kubeconfig: string,
+  args: string[],
+): { output: () => string; stop: () => void } {
   const child = spawn(KUBECTL, ['--kubeconfig', kubeconfig, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -39,7 +47,11 @@ export function kubectlStream(kubeconfig: string, args: string[]): { output: () 
 }
 
 /** Polls until `check` returns a value, or fails with what was last seen. */
-export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined>,
+  timeoutMs = 20_000,
+  what = 'condition',
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -49,7 +61,8 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
     } catch (e) {
       last = e;
     }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last === undefined ? '' : `: ${String(last)}`}`);
+    if (Date.now() > end)
+      throw new Error(`timed out waiting for ${what}${last === undefined ? '' : `: ${String(last)}`}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }

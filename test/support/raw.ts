@@ -8,12 +8,26 @@ export interface RawResponse {
 }
 
 /** One HTTPS request to the sandbox with its CA and the admin (or given) token. */
-export function raw(sb: Sandbox, method: string, path: string, body?: unknown, token?: string | null, headers: Record<string, string> = {}): Promise<RawResponse> {
+export function raw(
+  sb: Sandbox,
+  method: string,
+  path: string,
+  body?: unknown,
+  token?: string | null,
+  headers: Record<string, string> = {},
+): Promise<RawResponse> {
   const url = new URL(path, sb.server.url);
   const auth = token === null ? {} : { Authorization: `Bearer ${token ?? sb.server.auth.adminToken}` };
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: url.hostname, port: url.port, path: url.pathname + url.search, method, ca: sb.server.caCert, headers: { 'Content-Type': 'application/json', ...auth, ...headers } },
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname + url.search,
+        method,
+        ca: sb.server.caCert,
+        headers: { 'Content-Type': 'application/json', ...auth, ...headers },
+      },
       (res) => {
         let text = '';
         res.on('data', (d: Buffer) => (text += d.toString()));
@@ -27,12 +41,22 @@ export function raw(sb: Sandbox, method: string, path: string, body?: unknown, t
 }
 
 /** Opens a watch and collects its event lines until closed by either side. */
-export function openWatch(sb: Sandbox, path: string): Promise<{ lines: string[]; ended: Promise<void>; close: () => void }> {
+export function openWatch(
+  sb: Sandbox,
+  path: string,
+): Promise<{ lines: string[]; ended: Promise<void>; close: () => void }> {
   const url = new URL(path, sb.server.url);
   return new Promise((resolve, reject) => {
     const lines: string[] = [];
     const req = request(
-      { host: url.hostname, port: url.port, path: url.pathname + url.search, method: 'GET', ca: sb.server.caCert, headers: { Authorization: `Bearer ${sb.server.auth.adminToken}` } },
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname + url.search,
+        method: 'GET',
+        ca: sb.server.caCert,
+        headers: { Authorization: `Bearer ${sb.server.auth.adminToken}` },
+      },
       (res) => {
         let buf = '';
         const ended = new Promise<void>((r) => {

@@ -16,12 +16,19 @@ export interface SandboxProcess {
 }
 
 /** Starts `node dist/cli.js sandbox` exactly as a user or CI would, and waits for its ready line. */
-export async function startSandboxProcess(scenario = 'demo', extraArgs: string[] = []): Promise<SandboxProcess> {
+export async function startSandboxProcess(
+  scenario = 'demo',
+  extraArgs: string[] = [],
+): Promise<SandboxProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'slipway-sandbox-'));
   const kubeconfig = join(dir, 'kubeconfig');
-  const child = spawn(process.execPath, [CLI, 'sandbox', '--kubeconfig', kubeconfig, '--port', '0', '--scenario', scenario, ...extraArgs], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [CLI, 'sandbox', '--kubeconfig', kubeconfig, '--port', '0', '--scenario', scenario, ...extraArgs],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
@@ -36,7 +43,9 @@ export async function startSandboxProcess(scenario = 'demo', extraArgs: string[]
       }
     };
     child.stdout!.on('data', check);
-    void exited.then((code) => reject(new Error(`sandbox exited with ${String(code)} before ready:\n${out}`)));
+    void exited.then((code) =>
+      reject(new Error(`sandbox exited with ${String(code)} before ready:\n${out}`)),
+    );
   });
   return {
     url,
