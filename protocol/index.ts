@@ -1,0 +1,6 @@
+export * from './check';
+export * from './errors';
+export * from './methods';
+export * from './models';
+export * from './topics';
+export * from './wire';
