@@ -691,6 +691,15 @@ export class Kubelet implements PodRuntimeView {
     }));
   }
 
+  /** The controllers' view of usage (HPA): containers of a running pod. */
+  podUsage(
+    namespace: string,
+    name: string,
+  ): { containers: { name: string; cpuMillicores: number; memoryBytes: number }[] } | undefined {
+    const containers = this.usage(namespace, name);
+    return containers === undefined ? undefined : { containers };
+  }
+
   /** Marks this kubelet's nodes Ready with realistic capacity, as a kubelet registering itself does. */
   registerNodes(): void {
     for (const name of this.o.nodeNames) {

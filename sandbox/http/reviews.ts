@@ -4,6 +4,7 @@ import { badRequest } from '../errors';
 import type { JsonObject } from '../types';
 import { isJsonObject } from '../types';
 import { asObject, parseBody, readBody, sendJson } from './content';
+import { decodeProtobufObject, isProtobuf } from './protobuf';
 import type { ApiContext, RequestInfo } from './context';
 
 /** SelfSubjectAccessReview and SelfSubjectRulesReview, which `kubectl auth can-i` and Slipway's preflight use. */
