@@ -147,17 +147,18 @@ describe('Prometheus (Debian 2.42) scrapes sandbox pods', function () {
         last = body.data.activeTargets;
         const healthy = last.filter((t) => t.health === 'up');
         const apps = new Set(healthy.map((t) => t.labels['app']));
-        return apps.has('gateway') && apps.has('core') && apps.has('gateway-proxy') ? healthy : undefined;
+        const wanted = ['gateway', 'core', 'worker', 'payments', 'gateway-proxy'];
+        return wanted.every((a) => apps.has(a)) ? healthy : undefined;
       },
       60_000,
-      'gateway, core and proxy targets up',
+      'gateway, core, worker, payments and proxy targets up',
     ).catch((e: unknown) => {
       throw new Error(
         `${String(e)}\ntargets: ${JSON.stringify(last.map((t) => [t.labels['app'], t.health, t.lastError]))}\nprometheus: ${promOut.slice(-1500)}`,
       );
     });
     const direct = up.filter((t) => t.scrapePool === 'pods');
-    assert.ok(direct.length >= 4, `${discovery} found the demo pods`);
+    assert.ok(direct.length >= 4, `${discovery} found the demo pods (${direct.length} up)`);
     assert.ok(
       direct.every((t) =>
         /^127\.\d+\.\d+\.\d+:\d+$/.test(t.labels['instance'] ?? t.discoveredLabels['__address__'] ?? ''),
