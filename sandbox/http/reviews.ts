@@ -15,7 +15,10 @@ export async function handleReview(
   plural: string,
   info: RequestInfo,
 ): Promise<void> {
-  const body = asObject(parseBody(await readBody(req), req.headers['content-type']), 'review');
+  const raw = await readBody(req);
+  const body = isProtobuf(req.headers['content-type'])
+    ? decodeProtobufObject(raw)
+    : asObject(parseBody(raw, req.headers['content-type']), 'review');
   const spec = isJsonObject(body['spec']) ? body['spec'] : {};
   if (plural === 'selfsubjectaccessreviews') {
     const attrs = spec['resourceAttributes'];
