@@ -67,6 +67,7 @@ export class Sandbox {
       store.create(ns, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
     }
     this.kubelet.registerNodes();
+    this.bootstrapRbac();
     const svc = reg.lookup('', 'v1', 'services')!;
     store.create(svc, {
       apiVersion: 'v1',
@@ -77,6 +78,79 @@ export class Sandbox {
         labels: { component: 'apiserver', provider: 'kubernetes' },
       },
       spec: { ports: [{ name: 'https', port: 443, targetPort: 6443, protocol: 'TCP' }] },
+    } as KObject);
+  }
+
+  /** The default roles every cluster has, so `kubectl get/describe clusterroles` looks familiar. */
+  private bootstrapRbac(): void {
+    const { store, registry } = this.server;
+    const roleType = registry.lookup('rbac.authorization.k8s.io', 'v1', 'clusterroles')!;
+    const bindingType = registry.lookup('rbac.authorization.k8s.io', 'v1', 'clusterrolebindings')!;
+    const labels = { 'kubernetes.io/bootstrapping': 'rbac-defaults' };
+    const read = ['get', 'list', 'watch'];
+    const write = ['create', 'delete', 'deletecollection', 'patch', 'update'];
+    const roles: [string, { apiGroups: string[]; resources: string[]; verbs: string[] }[]][] = [
+      ['cluster-admin', [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }]],
+      [
+        'admin',
+        [
+          {
+            apiGroups: [
+              '',
+              'apps',
+              'batch',
+              'autoscaling',
+              'networking.k8s.io',
+              'policy',
+              'rbac.authorization.k8s.io',
+            ],
+            resources: ['*'],
+            verbs: [...read, ...write],
+          },
+        ],
+      ],
+      [
+        'edit',
+        [
+          {
+            apiGroups: ['', 'apps', 'batch', 'autoscaling', 'networking.k8s.io', 'policy'],
+            resources: ['*'],
+            verbs: [...read, ...write],
+          },
+        ],
+      ],
+      [
+        'view',
+        [
+          {
+            apiGroups: ['', 'apps', 'batch', 'autoscaling', 'networking.k8s.io', 'policy'],
+            resources: ['*'],
+            verbs: read,
+          },
+        ],
+      ],
+    ];
+    for (const [name, rules] of roles) {
+      store.create(roleType, {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRole',
+        metadata: { name, labels },
+        rules,
+      } as KObject);
+    }
+    store.create(bindingType, {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'cluster-admin', labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'system:masters' }],
+    } as KObject);
+    store.create(bindingType, {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'sandbox-readonly-view' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'sandbox-readonly' }],
     } as KObject);
   }
 

@@ -126,26 +126,20 @@ describe('real kubectl 1.32 against the sandbox', function () {
     const described = await ok('describe', 'deployment', 'web', '-n', 'web');
     assert.match(described, /Replicas:\s+3 desired/);
     assert.match(described, /StrategyType:\s+RollingUpdate/);
-    for (const kind of [
-      'pod',
-      'service',
-      'ingress',
-      'hpa',
-      'job',
-      'statefulset',
-      'daemonset',
-      'node',
-      'namespace',
-      'configmap',
-      'servicemonitor',
-    ]) {
+    const clusterScoped = ['namespace', 'nodes', 'crd', 'clusterroles'];
+    for (const kind of kinds) {
+      if (kind === 'events') continue;
       const target =
-        kind === 'node'
-          ? ['node', 'sandbox-node-1']
+        kind === 'nodes'
+          ? ['nodes', 'sandbox-node-1']
           : kind === 'namespace'
             ? ['namespace', 'web']
-            : [kind, '-n', 'web'];
-      await ok('describe', ...target);
+            : clusterScoped.includes(kind)
+              ? [kind]
+              : [kind, '-n', 'web'];
+      const r = await k('describe', ...target);
+      assert.equal(r.code, 0, `kubectl describe ${target.join(' ')} failed:\n${r.stderr}`);
+      assert.match(r.stdout, /Name:/, `describe ${kind} prints objects`);
     }
   });
 
