@@ -79,7 +79,7 @@ export function defaultPodSpec(spec: JsonObject): void {
 
 function defaultWorkload(spec: JsonObject, kind: string): void {
   if (kind !== 'DaemonSet') setDefault(spec, 'replicas', 1);
-  setDefault(spec, 'revisionHistoryLimit', 10);
+  if (kind !== 'ReplicaSet') setDefault(spec, 'revisionHistoryLimit', 10);
   const template = ensure(spec, 'template');
   defaultPodSpec(ensure(template, 'spec'));
   if (kind === 'Deployment') {

@@ -208,6 +208,7 @@ export class Store {
     if (
       obj.metadata.deletionTimestamp !== undefined &&
       (obj.metadata.finalizers ?? []).length === 0 &&
+      specFinalizers(t, obj).length === 0 &&
       t.kind !== 'Pod'
     ) {
       return this.commitDelete(t, key, old, obj);
@@ -273,7 +274,9 @@ export class Store {
     if (opts.propagationPolicy === 'Orphan' && !finalizers.includes('orphan') && hasDependentsPolicy(t))
       finalizers.push('orphan');
     const grace = this.gracePeriod(t, old, opts.gracePeriodSeconds);
-    if (finalizers.length > 0 || grace > 0) {
+    // A namespace with spec finalizers is only marked Terminating; the namespace controller empties it.
+    const nsFinalizers = specFinalizers(t, old);
+    if (finalizers.length > 0 || grace > 0 || nsFinalizers.length > 0) {
       if (
         old.metadata.deletionTimestamp !== undefined &&
         grace >= (old.metadata.deletionGracePeriodSeconds ?? 0)
@@ -288,6 +291,8 @@ export class Store {
         },
       };
       if (finalizers.length > 0) marked.metadata.finalizers = finalizers;
+      if (nsFinalizers.length > 0)
+        marked['status'] = { ...((old['status'] as object | undefined) ?? {}), phase: 'Terminating' };
       if (opts.dryRun === true) return marked;
       return this.commit(t, 'MODIFIED', key, marked, old);
     }
@@ -401,6 +406,13 @@ export class Store {
     for (const s of this.listeners.values()) n += s.size;
     return n;
   }
+}
+
+/** `spec.finalizers` of a Namespace (e.g. ['kubernetes']); other kinds have none. */
+function specFinalizers(t: ResourceType, obj: KObject): string[] {
+  if (t.group !== '' || t.kind !== 'Namespace') return [];
+  const spec = obj['spec'] as { finalizers?: string[] } | undefined;
+  return spec?.finalizers ?? [];
 }
 
 function hasDependentsPolicy(t: ResourceType): boolean {

@@ -26,4 +26,10 @@ await Promise.all([
     banner: { js: '#!/usr/bin/env node' },
   }),
   build({ ...common, entryPoints: ['sandbox/main.ts'], outfile: 'dist/sandbox.js' }),
+  build({
+    ...common,
+    entryPoints: ['extension/extension.ts'],
+    outfile: 'dist/extension.js',
+    external: [...common.external, 'vscode'],
+  }),
 ]);

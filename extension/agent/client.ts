@@ -54,7 +54,14 @@ export class AgentClient {
   private readonly subs = new Map<number, SubRecord>();
   private closedListeners = new Set<(reason: string) => void>();
 
-  constructor(private readonly clientName: string) {}
+  /**
+   * @param onInternalError receives malformed frames from the agent and exceptions thrown by topic
+   * handlers; neither may break the socket's message loop, and neither may vanish silently.
+   */
+  constructor(
+    private readonly clientName: string,
+    private readonly onInternalError: (e: unknown) => void = () => undefined,
+  ) {}
 
   get connected(): boolean {
     return this.ws !== undefined && this.ws.readyState === WebSocket.OPEN;
@@ -62,7 +69,13 @@ export class AgentClient {
 
   /** Connects and greets; resolves once the agent has welcomed us. */
   async connect(ep: Endpoint, timeoutMs = 5_000): Promise<{ agentVersion: string; pid: number }> {
-    const ws = new WebSocket(`ws://127.0.0.1:${ep.port}/`, { headers: { Authorization: `Bearer ${ep.token}` }, handshakeTimeout: timeoutMs, maxPayload: 64 * 1024 * 1024 });
+    const ws = new WebSocket(`ws://127.0.0.1:${ep.port}/`, {
+      headers: { Authorization: `Bearer ${ep.token}` },
+      handshakeTimeout: timeoutMs,
+      maxPayload: 64 * 1024 * 1024,
+    });
+    // Errors after the first (which rejects below) have nowhere to go; an unhandled 'error' would throw.
+    ws.on('error', () => undefined);
     const welcome = await new Promise<{ agentVersion: string; pid: number }>((resolve, reject) => {
       const timer = setTimeout(() => {
         ws.terminate();
@@ -70,15 +83,36 @@ export class AgentClient {
       }, timeoutMs);
       ws.once('unexpected-response', (_req, res) => {
         clearTimeout(timer);
-        reject(new AgentFailure(agentError(res.statusCode === 401 ? 'UNAUTHORIZED' : 'UNAVAILABLE', `The Slipway agent refused the connection (HTTP ${res.statusCode ?? 0}).`)));
+        ws.terminate();
+        reject(
+          new AgentFailure(
+            agentError(
+              res.statusCode === 401 ? 'UNAUTHORIZED' : 'UNAVAILABLE',
+              `The Slipway agent refused the connection (HTTP ${res.statusCode ?? 0}).`,
+            ),
+          ),
+        );
       });
       ws.once('error', (e) => {
         clearTimeout(timer);
-        reject(new AgentFailure(agentError('UNAVAILABLE', `The Slipway agent is not reachable: ${e.message}.`)));
+        reject(
+          new AgentFailure(agentError('UNAVAILABLE', `The Slipway agent is not reachable: ${e.message}.`)),
+        );
       });
-      ws.once('open', () => ws.send(JSON.stringify({ t: 'hello', protocol: PROTOCOL_VERSION, client: this.clientName })));
+      ws.once('open', () =>
+        ws.send(JSON.stringify({ t: 'hello', protocol: PROTOCOL_VERSION, client: this.clientName })),
+      );
+      ws.once('close', (code) => {
+        clearTimeout(timer);
+        reject(
+          new AgentFailure(
+            agentError('UNAVAILABLE', `The Slipway agent closed the connection (code ${code}).`),
+          ),
+        );
+      });
       ws.on('message', (data) => {
-        const msg = JSON.parse(String(data)) as AgentMessage;
+        const msg = parseAgentMessage(String(data));
+        if (msg === undefined) return;
         if (msg.t === 'welcome') {
           clearTimeout(timer);
           resolve({ agentVersion: msg.agentVersion, pid: msg.pid });
@@ -89,9 +123,12 @@ export class AgentClient {
       });
     });
     ws.removeAllListeners('message');
-    ws.on('message', (data) => this.onMessage(String(data)));
-    ws.on('close', () => this.onClose());
-    ws.on('error', () => undefined);
+    ws.removeAllListeners('close');
+    ws.on('message', (data) => this.onFrame(String(data)));
+    // A late close of a socket that was already replaced must not tear down its successor.
+    ws.on('close', () => {
+      if (this.ws === ws) this.onClose();
+    });
     this.ws = ws;
     for (const [id, s] of this.subs) this.sendSub(id, s);
     return welcome;
@@ -110,8 +147,20 @@ export class AgentClient {
     for (const l of this.closedListeners) l('closed');
   }
 
-  private onMessage(text: string): void {
-    const msg = JSON.parse(text) as AgentMessage;
+  private onFrame(text: string): void {
+    const msg = parseAgentMessage(text);
+    if (msg === undefined) {
+      this.onInternalError(new Error(`Ignored a malformed frame from the agent: ${text.slice(0, 200)}`));
+      return;
+    }
+    try {
+      this.onMessage(msg);
+    } catch (e) {
+      this.onInternalError(e);
+    }
+  }
+
+  private onMessage(msg: AgentMessage): void {
     switch (msg.t) {
       case 'res': {
         const p = this.pending.get(msg.id);
@@ -156,24 +205,57 @@ export class AgentClient {
     }
   }
 
-  request<M extends MethodName>(method: M, params: Params<M>, opts: { signal?: AbortSignal; onProgress?: (m: string, f?: number) => void } = {}): Promise<Result<M>> {
+  request<M extends MethodName>(
+    method: M,
+    params: Params<M>,
+    opts: { signal?: AbortSignal; onProgress?: (m: string, f?: number) => void } = {},
+  ): Promise<Result<M>> {
     const ws = this.ws;
     if (ws === undefined || ws.readyState !== WebSocket.OPEN) {
-      return Promise.reject(new AgentFailure(agentError('UNAVAILABLE', 'The Slipway agent is not connected.')));
+      return Promise.reject(
+        new AgentFailure(agentError('UNAVAILABLE', 'The Slipway agent is not connected.')),
+      );
     }
     const id = this.nextId++;
+    if (opts.signal?.aborted === true) {
+      return Promise.reject(new AgentFailure(agentError('CANCELLED', 'The request was cancelled.')));
+    }
     return new Promise<Result<M>>((resolve, reject) => {
-      const pending: Pending = { resolve: (v) => resolve(v as Result<M>), reject };
+      const onAbort = (): void => {
+        if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ t: 'cancel', id }));
+      };
+      const done = (): void => opts.signal?.removeEventListener('abort', onAbort);
+      const pending: Pending = {
+        resolve: (v) => {
+          done();
+          resolve(v as Result<M>);
+        },
+        reject: (e) => {
+          done();
+          reject(e);
+        },
+      };
       if (opts.onProgress !== undefined) pending.onProgress = opts.onProgress;
       this.pending.set(id, pending);
-      opts.signal?.addEventListener('abort', () => ws.send(JSON.stringify({ t: 'cancel', id })), { once: true });
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
       ws.send(JSON.stringify({ t: 'req', id, method, params }));
     });
   }
 
-  subscribe<T extends TopicName>(topic: T, params: TopicParams<T>, handlers: TopicHandlers<T>): { dispose(): void } {
+  subscribe<T extends TopicName>(
+    topic: T,
+    params: TopicParams<T>,
+    handlers: TopicHandlers<T>,
+  ): { dispose(): void } {
     const id = this.nextId++;
-    const rec: SubRecord = { topic, params, resume: undefined, state: undefined, error: null, handlers: handlers as unknown as TopicHandlers<TopicName> };
+    const rec: SubRecord = {
+      topic,
+      params,
+      resume: undefined,
+      state: undefined,
+      error: null,
+      handlers: handlers as unknown as TopicHandlers<TopicName>,
+    };
     this.subs.set(id, rec);
     this.sendSub(id, rec);
     return {
@@ -186,10 +268,38 @@ export class AgentClient {
 
   private sendSub(id: number, s: SubRecord): void {
     if (!this.connected) return;
-    this.ws!.send(JSON.stringify({ t: 'sub', id, topic: s.topic, params: s.params, ...(s.resume === undefined ? {} : { resume: s.resume }) }));
+    this.ws!.send(
+      JSON.stringify({
+        t: 'sub',
+        id,
+        topic: s.topic,
+        params: s.params,
+        ...(s.resume === undefined ? {} : { resume: s.resume }),
+      }),
+    );
   }
 
   close(): void {
     this.ws?.close();
   }
+}
+
+const AGENT_MESSAGE_TYPES = new Set(['welcome', 'res', 'progress', 'snap', 'delta', 'subEnd', 'err']);
+
+/**
+ * A light check at the boundary: a frame must be a JSON object of a known type, with a numeric id where
+ * the type has one. The payload itself is trusted as the agent's, which validated it on its side.
+ */
+function parseAgentMessage(text: string): AgentMessage | undefined {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const r = raw as Record<string, unknown>;
+  if (typeof r['t'] !== 'string' || !AGENT_MESSAGE_TYPES.has(r['t'])) return undefined;
+  if (r['t'] !== 'welcome' && r['t'] !== 'err' && typeof r['id'] !== 'number') return undefined;
+  return raw as AgentMessage;
 }

@@ -1,0 +1,76 @@
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import * as vscode from 'vscode';
+import { AgentFailure, agentError } from '../../protocol';
+import type { Supervisor } from '../agent/supervisor';
+import type { ClusterStatusCache } from '../state/cluster-status';
+import type { Selection } from '../state/selection';
+import { allNamespaces, setAllNamespaces } from '../state/settings';
+import type { TopicStore } from '../state/topic-store';
+import type { Scope } from '../util/scope';
+import type { ClustersView } from '../views/clusters-view';
+import { CMD } from './ids';
+import { pickContext, pickNamespace } from './pickers';
+import { type FailureHost, registerCommand } from './run-command';
+
+export interface CommandDeps {
+  log: vscode.LogOutputChannel;
+  supervisor: Supervisor;
+  kubeconfig: TopicStore<'kubeconfig'>;
+  selection: Selection;
+  status: ClusterStatusCache;
+  clusters: ClustersView;
+}
+
+/**
+ * The kubeconfig to open: the selected context's file, else one with a problem, else the first file
+ * KUBECONFIG names, else ~/.kube/config.
+ */
+function defaultKubeconfig(deps: CommandDeps): string {
+  const fromSelection = deps.selection.current?.context.source;
+  if (fromSelection !== undefined && fromSelection !== '') return fromSelection;
+  const problem = deps.kubeconfig.items('problems')[0]?.file;
+  if (problem !== undefined) return problem;
+  const fromEnv = (process.env['KUBECONFIG'] ?? '').split(delimiter).find((f) => f !== '');
+  return fromEnv ?? join(homedir(), '.kube', 'config');
+}
+
+export function registerCommands(scope: Scope, deps: CommandDeps): void {
+  const { log, supervisor, kubeconfig, selection, status, clusters } = deps;
+  const openKubeconfig = async (file?: unknown): Promise<void> => {
+    const path = typeof file === 'string' && file !== '' ? file : defaultKubeconfig(deps);
+    if (!existsSync(path)) {
+      throw new AgentFailure(agentError('NOT_FOUND', `The kubeconfig ${path} does not exist.`));
+    }
+    await vscode.window.showTextDocument(vscode.Uri.file(path), { preview: false });
+  };
+  const host: FailureHost = { log, openKubeconfig, restartAgent: () => supervisor.restartAgent() };
+  const register = (id: string, run: (...args: unknown[]) => unknown): void => {
+    scope.add(registerCommand(host, id, run));
+  };
+
+  register(CMD.showLog, () => log.show(true));
+  register(CMD.openKubeconfig, openKubeconfig);
+  register(CMD.reconnect, () => supervisor.retryNow());
+  register(CMD.restartAgent, () => supervisor.restartAgent());
+  register(CMD.pickContext, () => pickContext(kubeconfig, selection));
+  register(CMD.pickNamespace, () => pickNamespace(supervisor, kubeconfig, selection));
+  register(CMD.showAllNamespaces, () => setAllNamespaces(true));
+  register(CMD.showSelectedNamespace, () => setAllNamespaces(false));
+  register(CMD.useForSlipway, async (handle) => {
+    const ref = clusters.tree.node(handle)?.ref;
+    if (ref?.kind === 'context') {
+      await selection.choose(ref.context.name);
+    } else if (ref?.kind === 'namespace') {
+      await selection.choose(ref.context, ref.namespace);
+      if (allNamespaces()) await setAllNamespaces(false);
+    } else {
+      await pickContext(kubeconfig, selection);
+    }
+  });
+  register(CMD.refreshClusterStatus, (handle) => {
+    const ref = clusters.tree.node(handle)?.ref;
+    status.refresh(ref?.kind === 'context' ? ref.context.name : undefined);
+  });
+}

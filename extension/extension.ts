@@ -1,0 +1,72 @@
+import * as vscode from 'vscode';
+import { AgentFailure, agentError } from '../protocol';
+import { Supervisor, nodeSupervisorDeps } from './agent/supervisor';
+import { registerCommands } from './commands/commands';
+import { createLog } from './log';
+import { ClusterStatusCache } from './state/cluster-status';
+import { Selection } from './state/selection';
+import { TopicStore } from './state/topic-store';
+import { StatusBar } from './status-bar';
+import { Scope } from './util/scope';
+import { ClustersView } from './views/clusters-view';
+import { ReleasesView } from './views/releases-view';
+import { ServicesView } from './views/services-view';
+
+let active: Scope | undefined;
+
+/**
+ * Wires the extension together and returns at once: no I/O happens here. The supervisor finds or starts
+ * the agent on a later turn; until then the views say they are connecting.
+ */
+export function activate(context: vscode.ExtensionContext): void {
+  const scope = new Scope();
+  active = scope;
+  context.subscriptions.push(scope);
+  // Disposed last (scopes dispose in reverse), so everything else can still log while shutting down.
+  const log = scope.add(createLog());
+
+  const supervisor = scope.add(
+    new Supervisor(
+      nodeSupervisorDeps(vscode.Uri.joinPath(context.extensionUri, 'dist', 'cli.js').fsPath, log),
+    ),
+  );
+  const client = supervisor.client;
+  const kubeconfig = scope.add(new TopicStore(client, 'kubeconfig', {}));
+  const selection = scope.add(new Selection(context.workspaceState, kubeconfig));
+  const status = scope.add(
+    new ClusterStatusCache({
+      get connected() {
+        return client.connected;
+      },
+      request: async (name, signal) => {
+        const connection = supervisor.state.kind === 'connected' ? supervisor.state.scope.signal : undefined;
+        if (connection === undefined) {
+          throw new AgentFailure(agentError('UNAVAILABLE', 'The Slipway agent is not connected.'));
+        }
+        return client.request(
+          'cluster.status',
+          { context: name },
+          { signal: AbortSignal.any([signal, connection]) },
+        );
+      },
+    }),
+  );
+  scope.add(
+    supervisor.onDidChangeState((s) => {
+      if (s.kind === 'connected') status.reconnected();
+    }),
+  );
+
+  const clusters = scope.add(new ClustersView({ supervisor, kubeconfig, selection, status }));
+  scope.add(new ServicesView({ supervisor, kubeconfig, selection }));
+  scope.add(new ReleasesView({ supervisor, kubeconfig, selection }));
+  scope.add(new StatusBar(supervisor, selection));
+  registerCommands(scope, { log, supervisor, kubeconfig, selection, status, clusters });
+
+  supervisor.start();
+}
+
+export function deactivate(): void {
+  active?.dispose();
+  active = undefined;
+}
