@@ -311,4 +311,14 @@ describe('real kubectl 1.32 against the sandbox', function () {
     assert.match(out, /replicas/i);
     assert.match(out, /integer/);
   });
+
+  it('deletes a namespace with everything in it, waiting like kubectl does', async () => {
+    const out = await ok('delete', 'namespace', 'web', '--wait=true', '--timeout=60s');
+    assert.match(out, /namespace "web" deleted/);
+    const gone = await k('get', 'namespace', 'web');
+    assert.notEqual(gone.code, 0);
+    assert.match(gone.stderr, /namespaces "web" not found/);
+    const pods = await k('get', 'pods', '-n', 'web', '-o', 'name');
+    assert.equal(pods.stdout.trim(), '', 'the namespace content was deleted');
+  });
 });
