@@ -1,9 +1,11 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { runAgent } from './main';
 
 const USAGE = `Usage: slipway <command> [options]
 
 Commands:
+  agent       start the Slipway agent (VS Code starts it for you)
   sandbox     start a local Kubernetes API server for tests and demos (development builds only)
   version     print the version
   help        print this help
@@ -31,6 +33,8 @@ function loadSandbox(): SandboxModule | undefined {
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
+    case 'agent':
+      return runAgent(rest);
     case 'sandbox': {
       const mod = loadSandbox();
       if (mod === undefined) {

@@ -79,7 +79,7 @@ export function applyDelta<T extends TopicName>(state: TopicState<T>, ops: reado
     }
     const coll = state[op.c] as Record<string, unknown>;
     if (op.op === 'put') coll[op.key] = op.value;
-    else delete coll[op.key];
+    else Reflect.deleteProperty(coll, op.key);
   }
   return error;
 }

@@ -31,7 +31,9 @@ export function tokenOf(req: IncomingMessage): string | undefined {
 
 function refuse(socket: Socket, code: number, reason: string): void {
   const body = `${reason}\n`;
-  socket.end(`HTTP/1.1 ${code} ${reason}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  socket.end(
+    `HTTP/1.1 ${code} ${reason}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
   socket.destroy();
 }
 
@@ -47,12 +49,19 @@ export class AgentServer {
   private readonly alive = new WeakMap<WebSocket, boolean>();
 
   constructor(private readonly o: AgentServerOptions) {
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, clientTracking: true, perMessageDeflate: false });
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: MAX_FRAME_BYTES,
+      clientTracking: true,
+      perMessageDeflate: false,
+    });
     this.http = createServer((_req, res) => {
       res.writeHead(426, { 'Content-Type': 'text/plain' });
       res.end('The Slipway agent speaks WebSocket only.\n');
     });
-    this.http.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => this.upgrade(req, socket, head));
+    this.http.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) =>
+      this.upgrade(req, socket, head),
+    );
   }
 
   private upgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {

@@ -15,7 +15,8 @@ export interface DiscoveryRecord {
 
 /** The user's config folder, as VS Code and most CLIs use it on each platform. */
 export function configDir(env: NodeJS.ProcessEnv = process.env, home = homedir()): string {
-  if (env['SLIPWAY_CONFIG_DIR'] !== undefined && env['SLIPWAY_CONFIG_DIR'] !== '') return env['SLIPWAY_CONFIG_DIR'];
+  if (env['SLIPWAY_CONFIG_DIR'] !== undefined && env['SLIPWAY_CONFIG_DIR'] !== '')
+    return env['SLIPWAY_CONFIG_DIR'];
   const p = platform();
   if (p === 'win32') return join(env['APPDATA'] ?? join(home, 'AppData', 'Roaming'), 'slipway');
   if (p === 'darwin') return join(home, 'Library', 'Application Support', 'slipway');

@@ -20,7 +20,9 @@ export interface RequestContext {
   progress(message: string, fraction?: number): void;
 }
 
-export type MethodHandlers = { [M in MethodName]: (params: Params<M>, ctx: RequestContext) => Promise<Result<M>> };
+export type MethodHandlers = {
+  [M in MethodName]: (params: Params<M>, ctx: RequestContext) => Promise<Result<M>>;
+};
 
 /** Above this many unsent bytes a subscriber is treated as lagging: deltas stop, a snapshot follows. */
 const HIGH_WATER_BYTES = 8 * 1024 * 1024;
@@ -28,7 +30,12 @@ const HIGH_WATER_BYTES = 8 * 1024 * 1024;
 function toAgentError(e: unknown): AgentError {
   if (e instanceof AgentFailure) return e.error;
   const msg = e instanceof Error ? e.message : String(e);
-  return agentError('INTERNAL', 'The agent failed unexpectedly; see the Slipway log for details.', msg, e instanceof Error ? e.stack : undefined);
+  return agentError(
+    'INTERNAL',
+    'The agent failed unexpectedly; see the Slipway log for details.',
+    msg,
+    e instanceof Error ? e.stack : undefined,
+  );
 }
 
 /**
@@ -44,14 +51,25 @@ export class Session {
 
   constructor(
     private readonly ws: WebSocket,
-    private readonly deps: { hub: TopicHub; methods: MethodHandlers; agentVersion: string; log: (line: string) => void },
+    private readonly deps: {
+      hub: TopicHub;
+      methods: MethodHandlers;
+      agentVersion: string;
+      log: (line: string) => void;
+    },
   ) {
     ws.on('message', (data, isBinary) => {
       if (isBinary) {
         this.send({ t: 'err', error: agentError('BAD_REQUEST', 'The agent accepts text frames only.') });
         return;
       }
-      this.onText(Buffer.isBuffer(data) ? data.toString('utf8') : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data).toString('utf8'));
+      this.onText(
+        Buffer.isBuffer(data)
+          ? data.toString('utf8')
+          : Array.isArray(data)
+            ? Buffer.concat(data).toString('utf8')
+            : Buffer.from(data).toString('utf8'),
+      );
     });
     ws.on('close', () => this.dispose());
     ws.on('error', (e) => deps.log(`socket error: ${e.message}`));
@@ -71,7 +89,10 @@ export class Session {
     }
     const msg = parsed.msg;
     if (!this.greeted && msg.t !== 'hello') {
-      this.send({ t: 'err', error: agentError('BAD_REQUEST', 'Say hello first: the first message must be {"t":"hello"}.') });
+      this.send({
+        t: 'err',
+        error: agentError('BAD_REQUEST', 'Say hello first: the first message must be {"t":"hello"}.'),
+      });
       return;
     }
     this.handle(msg);
@@ -83,13 +104,21 @@ export class Session {
         if (msg.protocol !== PROTOCOL_VERSION) {
           this.send({
             t: 'err',
-            error: agentError('PROTOCOL_MISMATCH', `This agent speaks protocol ${PROTOCOL_VERSION}, the client ${msg.protocol}; restart the agent from the same Slipway version.`),
+            error: agentError(
+              'PROTOCOL_MISMATCH',
+              `This agent speaks protocol ${PROTOCOL_VERSION}, the client ${msg.protocol}; restart the agent from the same Slipway version.`,
+            ),
           });
           this.ws.close(1002, 'protocol mismatch');
           return;
         }
         this.greeted = true;
-        this.send({ t: 'welcome', protocol: PROTOCOL_VERSION, agentVersion: this.deps.agentVersion, pid: process.pid });
+        this.send({
+          t: 'welcome',
+          protocol: PROTOCOL_VERSION,
+          agentVersion: this.deps.agentVersion,
+          pid: process.pid,
+        });
         return;
       case 'req':
         void this.request(msg.id, msg.method, msg.params);
@@ -112,27 +141,48 @@ export class Session {
 
   private async request<M extends MethodName>(id: number, method: M, params: Params<M>): Promise<void> {
     if (this.requests.has(id)) {
-      this.send({ t: 'res', id, ok: false, error: agentError('BAD_REQUEST', `Request id ${id} is already in use.`) });
+      this.send({
+        t: 'res',
+        id,
+        ok: false,
+        error: agentError('BAD_REQUEST', `Request id ${id} is already in use.`),
+      });
       return;
     }
     const ac = new AbortController();
     this.requests.set(id, ac);
     const handler = this.deps.methods[method] as (p: Params<M>, ctx: RequestContext) => Promise<Result<M>>;
     try {
-      const result = await handler(params, { signal: ac.signal, progress: (message, fraction) => this.send({ t: 'progress', id, message, ...(fraction === undefined ? {} : { fraction }) }) });
+      const result = await handler(params, {
+        signal: ac.signal,
+        progress: (message, fraction) =>
+          this.send({ t: 'progress', id, message, ...(fraction === undefined ? {} : { fraction }) }),
+      });
       this.send({ t: 'res', id, ok: true, result } as AgentMessage);
     } catch (e) {
-      const error = ac.signal.aborted ? agentError('CANCELLED', 'The request was cancelled.') : toAgentError(e);
-      if (error.code === 'INTERNAL') this.deps.log(`${method} failed: ${error.cause ?? error.detail ?? error.message}`);
+      const error = ac.signal.aborted
+        ? agentError('CANCELLED', 'The request was cancelled.')
+        : toAgentError(e);
+      if (error.code === 'INTERNAL')
+        this.deps.log(`${method} failed: ${error.cause ?? error.detail ?? error.message}`);
       this.send({ t: 'res', id, ok: false, error });
     } finally {
       this.requests.delete(id);
     }
   }
 
-  private subscribe<T extends TopicName>(id: number, topic: T, params: import('../../protocol').TopicParams<T>, resume: import('../../protocol').Resume | undefined): void {
+  private subscribe<T extends TopicName>(
+    id: number,
+    topic: T,
+    params: import('../../protocol').TopicParams<T>,
+    resume: import('../../protocol').Resume | undefined,
+  ): void {
     if (this.subs.has(id)) {
-      this.send({ t: 'subEnd', id, error: agentError('BAD_REQUEST', `Subscription id ${id} is already in use.`) });
+      this.send({
+        t: 'subEnd',
+        id,
+        error: agentError('BAD_REQUEST', `Subscription id ${id} is already in use.`),
+      });
       return;
     }
     try {

@@ -10,6 +10,8 @@ export interface TopicSource<T extends TopicName> {
   state(): TopicState<T>;
   error(): AgentError | null;
   onDelta(listener: (ops: DeltaOp<T>[]) => void): Disposable;
+  /** Resolves once the first state is complete (or failed), so a snapshot is never a blank that fills in. */
+  ready?(): Promise<void>;
   dispose(): void;
 }
 
@@ -34,9 +36,11 @@ class TopicInstance<T extends TopicName> {
   readonly sinks = new Set<TopicSink<T>>();
   private readonly sub: Disposable;
   linger: NodeJS.Timeout | undefined;
+  readonly ready: Promise<void>;
 
   constructor(readonly source: TopicSource<T>) {
     this.sub = source.onDelta((ops) => this.publish(ops));
+    this.ready = (source.ready?.() ?? Promise.resolve()).catch(() => undefined);
   }
 
   private publish(ops: DeltaOp<T>[]): void {
@@ -49,7 +53,11 @@ class TopicInstance<T extends TopicName> {
 
   attach(sink: TopicSink<T>, resume: Resume | undefined): void {
     const oldest = this.ring[0]?.seq ?? this.seq + 1;
-    const canReplay = resume !== undefined && resume.epoch === this.epoch && resume.seq >= oldest - 1 && resume.seq <= this.seq;
+    const canReplay =
+      resume !== undefined &&
+      resume.epoch === this.epoch &&
+      resume.seq >= oldest - 1 &&
+      resume.seq <= this.seq;
     if (canReplay) {
       for (const b of this.ring) if (b.seq > resume.seq) sink.delta(b.seq, b.ops);
     } else {
@@ -90,7 +98,12 @@ export class TopicHub {
     private readonly lingerMs = 30_000,
   ) {}
 
-  subscribe<T extends TopicName>(topic: T, params: TopicParams<T>, resume: Resume | undefined, sink: TopicSink<T>): Subscription {
+  subscribe<T extends TopicName>(
+    topic: T,
+    params: TopicParams<T>,
+    resume: Resume | undefined,
+    sink: TopicSink<T>,
+  ): Subscription {
     const key = instanceKey(topic, params);
     let inst = this.instances.get(key) as TopicInstance<T> | undefined;
     if (inst === undefined) {
@@ -101,11 +114,20 @@ export class TopicHub {
       clearTimeout(inst.linger);
       inst.linger = undefined;
     }
-    inst.attach(sink, resume);
     const owner = inst;
+    let attached = false;
+    let cancelled = false;
+    void owner.ready.then(() => {
+      if (cancelled) return;
+      owner.attach(sink, resume);
+      attached = true;
+    });
     return {
-      resync: () => owner.resync(sink),
+      resync: () => {
+        if (attached) owner.resync(sink);
+      },
       dispose: () => {
+        cancelled = true;
         owner.sinks.delete(sink);
         if (owner.sinks.size > 0) return;
         owner.linger = setTimeout(() => {
