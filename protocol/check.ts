@@ -8,8 +8,10 @@ function fail(path: string, what: string): never {
 }
 
 export const str: Check<string> = (v, p = 'value') => (typeof v === 'string' ? v : fail(p, 'a string'));
-export const num: Check<number> = (v, p = 'value') => (typeof v === 'number' && Number.isFinite(v) ? v : fail(p, 'a number'));
-export const int: Check<number> = (v, p = 'value') => (Number.isSafeInteger(v) ? (v as number) : fail(p, 'an integer'));
+export const num: Check<number> = (v, p = 'value') =>
+  typeof v === 'number' && Number.isFinite(v) ? v : fail(p, 'a number');
+export const int: Check<number> = (v, p = 'value') =>
+  Number.isSafeInteger(v) ? (v as number) : fail(p, 'an integer');
 export const bool: Check<boolean> = (v, p = 'value') => (typeof v === 'boolean' ? v : fail(p, 'a boolean'));
 
 export function optional<T>(c: Check<T>): Check<T | undefined> {
@@ -36,5 +38,6 @@ export function object<T extends Record<string, unknown>>(fields: { [K in keyof 
 }
 
 export function oneOf<const T extends readonly string[]>(values: T): Check<T[number]> {
-  return (v, p = 'value') => (typeof v === 'string' && values.includes(v) ? v : fail(p, `one of ${values.join(', ')}`));
+  return (v, p = 'value') =>
+    typeof v === 'string' && values.includes(v) ? v : fail(p, `one of ${values.join(', ')}`);
 }

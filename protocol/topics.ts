@@ -27,7 +27,13 @@ export interface Topics {
   };
   services: {
     params: { context: string; namespace?: string };
-    collections: { workloads: WorkloadInfo; pods: PodInfo; services: ServiceInfo; ingresses: IngressInfo; hpas: HpaInfo };
+    collections: {
+      workloads: WorkloadInfo;
+      pods: PodInfo;
+      services: ServiceInfo;
+      ingresses: IngressInfo;
+      hpas: HpaInfo;
+    };
   };
   releases: {
     params: { context: string; namespace?: string };
@@ -70,7 +76,10 @@ export function emptyState<T extends TopicName>(topic: T): TopicState<T> {
 }
 
 /** Applies deltas to a state in place; returns the last error op's value, if any. */
-export function applyDelta<T extends TopicName>(state: TopicState<T>, ops: readonly DeltaOp<T>[]): AgentError | null | undefined {
+export function applyDelta<T extends TopicName>(
+  state: TopicState<T>,
+  ops: readonly DeltaOp<T>[],
+): AgentError | null | undefined {
   let error: AgentError | null | undefined;
   for (const op of ops) {
     if (op.op === 'error') {

@@ -9,8 +9,12 @@ export const PROTOCOL_VERSION = 1;
 /** Largest frame either side accepts; the agent's WebSocket server enforces it as maxPayload. */
 export const MAX_FRAME_BYTES = 4 * 1024 * 1024;
 
-export type RequestMessage = { [M in MethodName]: { t: 'req'; id: number; method: M; params: Params<M> } }[MethodName];
-export type SubscribeMessage = { [T in TopicName]: { t: 'sub'; id: number; topic: T; params: TopicParams<T>; resume?: Resume } }[TopicName];
+export type RequestMessage = {
+  [M in MethodName]: { t: 'req'; id: number; method: M; params: Params<M> };
+}[MethodName];
+export type SubscribeMessage = {
+  [T in TopicName]: { t: 'sub'; id: number; topic: T; params: TopicParams<T>; resume?: Resume };
+}[TopicName];
 
 /** Where a re-subscribing client left off: the topic instance's epoch and the last applied sequence. */
 export interface Resume {
@@ -38,7 +42,12 @@ export type SnapshotMessage<T extends TopicName = TopicName> = {
   error: AgentError | null;
 };
 
-export type DeltaMessage<T extends TopicName = TopicName> = { t: 'delta'; id: number; seq: number; ops: DeltaOp<T>[] };
+export type DeltaMessage<T extends TopicName = TopicName> = {
+  t: 'delta';
+  id: number;
+  seq: number;
+  ops: DeltaOp<T>[];
+};
 
 export type AgentMessage =
   | { t: 'welcome'; protocol: number; agentVersion: string; pid: number }
@@ -57,7 +66,9 @@ const id = int;
  * Parses and validates one frame from a client. Throws an AgentFailure-compatible value via
  * `{ error }` so the agent can answer with a typed error instead of closing the socket.
  */
-export function parseClientMessage(text: string): { ok: true; msg: ClientMessage } | { ok: false; id?: number; error: AgentError } {
+export function parseClientMessage(
+  text: string,
+): { ok: true; msg: ClientMessage } | { ok: false; id?: number; error: AgentError } {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -74,7 +85,11 @@ export function parseClientMessage(text: string): { ok: true; msg: ClientMessage
       case 'req': {
         const method = r['method'];
         if (!isMethodName(method)) {
-          return { ok: false, ...(rid === undefined ? {} : { id: rid }), error: agentError('UNKNOWN_METHOD', `The agent has no method "${String(method)}".`) };
+          return {
+            ok: false,
+            ...(rid === undefined ? {} : { id: rid }),
+            error: agentError('UNKNOWN_METHOD', `The agent has no method "${String(method)}".`),
+          };
         }
         const params = METHOD_PARAMS[method](r['params'] ?? {}, 'params');
         return { ok: true, msg: { t: 'req', id: id(r['id'], 'id'), method, params } as RequestMessage };
@@ -85,19 +100,38 @@ export function parseClientMessage(text: string): { ok: true; msg: ClientMessage
       case 'sub': {
         const topic = r['topic'];
         if (typeof topic !== 'string' || !Object.prototype.hasOwnProperty.call(TOPIC_PARAMS, topic)) {
-          return { ok: false, ...(rid === undefined ? {} : { id: rid }), error: agentError('BAD_REQUEST', `The agent has no topic "${String(topic)}".`) };
+          return {
+            ok: false,
+            ...(rid === undefined ? {} : { id: rid }),
+            error: agentError('BAD_REQUEST', `The agent has no topic "${String(topic)}".`),
+          };
         }
         const t = topic as TopicName;
         const params = TOPIC_PARAMS[t](r['params'] ?? {}, 'params');
         const resume = optional(object({ epoch: str, seq: int }))(r['resume'], 'resume');
-        const msg = { t: 'sub', id: id(r['id'], 'id'), topic: t, params, ...(resume === undefined ? {} : { resume }) };
+        const msg = {
+          t: 'sub',
+          id: id(r['id'], 'id'),
+          topic: t,
+          params,
+          ...(resume === undefined ? {} : { resume }),
+        };
         return { ok: true, msg: msg as SubscribeMessage };
       }
       default:
-        return { ok: false, ...(rid === undefined ? {} : { id: rid }), error: agentError('BAD_REQUEST', `Unknown message type "${String(r['t'])}".`) };
+        return {
+          ok: false,
+          ...(rid === undefined ? {} : { id: rid }),
+          error: agentError('BAD_REQUEST', `Unknown message type "${String(r['t'])}".`),
+        };
     }
   } catch (e) {
-    if (e instanceof CheckError) return { ok: false, ...(rid === undefined ? {} : { id: rid }), error: agentError('BAD_REQUEST', `Malformed message: ${e.message}.`) };
+    if (e instanceof CheckError)
+      return {
+        ok: false,
+        ...(rid === undefined ? {} : { id: rid }),
+        error: agentError('BAD_REQUEST', `Malformed message: ${e.message}.`),
+      };
     throw e;
   }
 }

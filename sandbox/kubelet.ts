@@ -108,7 +108,10 @@ export class Kubelet implements PodRuntimeView {
    * Each sandbox starts its pod addresses in a different /16 of 127.0.0.0/8 (253 of them), so sandboxes
    * running side by side — parallel test runs, a demo next to the tests — rarely bind the same address.
    */
-  private readonly addresses = new AddressPool({ first: `127.${2 + Math.floor(Math.random() * 200)}.0.1`, last: '127.255.255.254' });
+  private readonly addresses = new AddressPool({
+    first: `127.${2 + Math.floor(Math.random() * 200)}.0.1`,
+    last: '127.255.255.254',
+  });
   private readonly podType: ResourceType;
   private readonly nodeType: ResourceType;
   private readonly scale: number;
