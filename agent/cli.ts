@@ -1,11 +1,13 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { runAgent } from './main';
+import { runStatus } from './status-command';
 
 const USAGE = `Usage: slipway <command> [options]
 
 Commands:
   agent       start the Slipway agent (VS Code starts it for you)
+  status      check that the cluster of a kubeconfig context is reachable
   sandbox     start a local Kubernetes API server for tests and demos (development builds only)
   version     print the version
   help        print this help
@@ -35,6 +37,8 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'agent':
       return runAgent(rest);
+    case 'status':
+      return runStatus(rest);
     case 'sandbox': {
       const mod = loadSandbox();
       if (mod === undefined) {

@@ -1,18 +1,10 @@
 import { homedir } from 'node:os';
 import { parseArgs } from 'node:util';
-import * as k8s from '@kubernetes/client-node';
 import WebSocket from 'ws';
-import {
-  type ClusterStatus,
-  type TopicName,
-  type TopicParams,
-  AgentFailure,
-  PROTOCOL_VERSION,
-  agentError,
-} from '../protocol';
-import { toAgentError } from './kube/errors';
+import { type TopicName, type TopicParams, PROTOCOL_VERSION } from '../protocol';
+import { clusterStatus } from './cluster-status';
 import { InformerCache, clientNodeInformers } from './kube/informer-cache';
-import { type LoadedKubeconfig, kubeConfigFor, loadKubeconfigs, toKubeconfigState } from './kube/kubeconfig';
+import { type LoadedKubeconfig, loadKubeconfigs, toKubeconfigState } from './kube/kubeconfig';
 import { mergeLoginShellPath } from './kube/login-shell';
 import { createTopicSource } from './kube/topics';
 import { AgentServer } from './server/agent-server';
@@ -160,39 +152,6 @@ export async function startAgent(
     return stopping;
   };
   return { port, token, stop, stopped };
-}
-
-async function clusterStatus(
-  loaded: LoadedKubeconfig,
-  context: string,
-  signal: AbortSignal,
-): Promise<ClusterStatus> {
-  const kc = kubeConfigFor(loaded, context);
-  const server = kc.getCurrentCluster()?.server ?? '';
-  try {
-    const version = await Promise.race([
-      kc.makeApiClient(k8s.VersionApi).getCode(),
-      new Promise<never>((_, reject) => {
-        const t = setTimeout(
-          () =>
-            reject(
-              new AgentFailure(
-                agentError('TIMEOUT', `The cluster at ${server} did not answer within 5 seconds.`),
-              ),
-            ),
-          5_000,
-        );
-        signal.addEventListener('abort', () => clearTimeout(t));
-      }),
-    ]);
-    return { context, reachable: true, serverVersion: version.gitVersion };
-  } catch (e) {
-    return {
-      context,
-      reachable: false,
-      error: e instanceof AgentFailure ? e.error : toAgentError(e, { context, server }),
-    };
-  }
 }
 
 /** `slipway agent`: resolves with the exit code once the agent has stopped. */
