@@ -64,4 +64,26 @@ step('build', 'node', ['scripts/build.mjs']);
 step('type-check', 'npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']);
 step('lint', 'npx', ['eslint', '.']);
 step('format', 'npx', ['prettier', '--check', '.']);
-step('unit and integration tests', 'npx', ['mocha', '--reporter', './test/reporter.cjs']);
+
+const totals = { passed: 0, failed: 0, skipped: 0 };
+/** Runs a test phase, echoing its output and adding up the "N passed, N failed" line it ends with. */
+function testPhase(title, cmd, args) {
+  process.stdout.write(`\n=== ${title}\n`);
+  const r = spawnSync(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 512 * 1024 * 1024 });
+  const out = r.stdout?.toString() ?? '';
+  process.stdout.write(out);
+  const m = [...out.matchAll(/^\w+: (\d+) passed, (\d+) failed(?:, (\d+) skipped)?$/gm)].pop();
+  if (m !== undefined) {
+    totals.passed += Number(m[1]);
+    totals.failed += Number(m[2]);
+    totals.skipped += Number(m[3] ?? 0);
+  } else if (r.status !== 0) totals.failed += 1;
+  return r.status === 0;
+}
+
+const unitOk = testPhase('unit and integration tests', 'npx', ['mocha', '--reporter', './test/reporter.cjs']);
+const e2eOk = testPhase('end-to-end tests in the real workbench', 'node', ['scripts/e2e.mjs']);
+process.stdout.write(
+  `\ntotal: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped\n`,
+);
+process.exit(unitOk && e2eOk ? 0 : 1);
