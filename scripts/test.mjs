@@ -1,11 +1,8 @@
 // `npm test`: installs what the tests need when it is missing, builds, type-checks, lints and runs every
 // suite. It is also what CI runs (.ci/run), so it must work on a fresh machine with nothing but Node.
 import { spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ensureDependencies, root } from './setup.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 process.chdir(root);
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 
@@ -21,13 +18,6 @@ function step(title, cmd, args, opts = {}) {
 
 function has(cmd) {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
-}
-
-function ensureDependencies() {
-  const lock = join(root, 'package-lock.json');
-  const marker = join(root, 'node_modules', '.package-lock.json');
-  if (existsSync(marker) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs) return;
-  step('install npm dependencies', 'npm', ['ci', '--no-audit', '--no-fund']);
 }
 
 let aptUpdated = false;
@@ -58,7 +48,10 @@ function ensurePrometheus() {
   );
 }
 
-ensureDependencies();
+if (!ensureDependencies()) {
+  process.stdout.write('0 passed, 1 failed\n');
+  process.exit(1);
+}
 ensurePrometheus();
 step('build', 'node', ['scripts/build.mjs']);
 step('type-check', 'npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']);
