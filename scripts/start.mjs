@@ -133,7 +133,10 @@ const env = {
 };
 for (const k of ['PORT', 'CODE_SERVER_HOST', 'VSCODE_IPC_HOOK_CLI', 'PASSWORD', 'HASHED_PASSWORD'])
   delete env[k];
-const common = ['--user-data-dir', userData, '--extensions-dir', extensions];
+const port = await freePort(Number(args.port));
+const config = join(state, 'config.yaml');
+writeFileSync(config, `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
+const common = ['--config', config, '--user-data-dir', userData, '--extensions-dir', extensions];
 if (
   !run(
     'install the VSIX into code-server',
@@ -145,9 +148,6 @@ if (
   fail('installing the VSIX into code-server failed; see above.');
 }
 
-const port = await freePort(Number(args.port));
-const config = join(state, 'config.yaml');
-writeFileSync(config, `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
 const workspace = resolve(root, 'examples', 'shop');
 const server = spawn(
   process.execPath,
