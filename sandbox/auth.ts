@@ -34,6 +34,8 @@ export class Authenticator {
 const READ_VERBS = new Set(['get', 'list', 'watch']);
 /** Like the built-in `view` role, the viewer reads objects but cannot reach into pods. */
 const VIEWER_DENIED_SUBRESOURCES = new Set(['proxy', 'portforward', 'exec', 'attach']);
+/** Like the built-in `view` role, the viewer may not read Secrets (so a 403 on list is real here). */
+const VIEWER_DENIED_RESOURCES = new Set(['secrets']);
 
 export function isAllowed(
   user: User,
@@ -44,6 +46,7 @@ export function isAllowed(
   if (!user.readOnly) return true;
   if (t.group === 'authorization.k8s.io' && verb === 'create') return true;
   if (subresource !== undefined && VIEWER_DENIED_SUBRESOURCES.has(subresource)) return false;
+  if (t.group === '' && VIEWER_DENIED_RESOURCES.has(t.plural)) return false;
   return READ_VERBS.has(verb);
 }
 

@@ -290,6 +290,9 @@ describe('real kubectl 1.32 against the sandbox', function () {
     );
     assert.equal(ro.stdout.trim(), 'no');
     assert.equal((await ok('auth', 'can-i', 'list', 'pods', '--context', 'sandbox-readonly')).trim(), 'yes');
+    const secrets = await k('get', 'secrets', '-n', 'shop', '--context', 'sandbox-readonly');
+    assert.notEqual(secrets.code, 0, 'the viewer, like the built-in view role, may not list Secrets');
+    assert.match(secrets.stderr, /secrets is forbidden: User "sandbox-readonly" cannot list resource "secrets" in API group "" in the namespace "shop"/);
     const denied = await k(
       'scale',
       'deployment/web',
