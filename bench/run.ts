@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type BenchResult, printResults } from './harness';
+import { benchAgent } from './agent.bench';
 import { benchSandbox } from './sandbox.bench';
 
 /**
@@ -12,6 +13,8 @@ async function main(): Promise<void> {
   const all: Record<string, BenchResult[]> = {};
   all['sandbox'] = await benchSandbox(pods);
   printResults(`Sandbox at scale:${pods}`, all['sandbox']);
+  all['agent'] = await benchAgent(pods);
+  printResults(`Agent and extension (scale:${pods})`, all['agent']);
   const dir = join(__dirname, '..', 'bench-results');
   mkdirSync(dir, { recursive: true });
   writeFileSync(
