@@ -65,6 +65,7 @@ export class SandboxServer {
       auth: this.auth,
       watches: this.watches,
       bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 5_000,
+      openapi: this.openapi,
     };
   }
 

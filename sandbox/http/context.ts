@@ -1,5 +1,6 @@
 import type { Authenticator, User } from '../auth';
 import type { Clock } from '../clock';
+import type { OpenApiPublisher } from '../openapi';
 import type { Registry } from '../registry';
 import type { Store } from '../store';
 import type { WatchRegistry } from './watch';
@@ -12,6 +13,8 @@ export interface ApiContext {
   auth: Authenticator;
   watches: WatchRegistry;
   bookmarkIntervalMs: number;
+  /** The published schemas, which server-side field validation checks request bodies against. */
+  openapi: OpenApiPublisher;
 }
 
 export interface RequestInfo {

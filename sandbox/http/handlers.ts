@@ -3,6 +3,7 @@ import { ApiError, badRequest, invalid, notFound } from '../errors';
 import { authorize } from '../auth';
 import { type ResourceType, groupVersion } from '../registry';
 import { fieldsOf, labelsOf, parseFieldSelector, parseLabelSelector } from '../selectors';
+import { checkWriteBody, parseFieldValidation, warningHeaders } from '../field-validation';
 import { rfc3339 } from '../store';
 import { toTable } from '../tables';
 import { type JsonObject, type KObject, isJsonObject } from '../types';
@@ -202,6 +203,7 @@ export async function handleResource(
     if (method === 'POST') {
       authorize(info.user, 'create', t, ns, undefined);
       requireVerb(t, 'create');
+      const validation = parseFieldValidation(q, 'CreateOptions');
       const body = bodyObject(
         t,
         asObject(parseBody(await readBody(req), req.headers['content-type']), 'body'),
@@ -210,11 +212,12 @@ export async function handleResource(
       );
       if (t.namespaced && ns === undefined)
         throw badRequest('the server could not find the requested resource: namespace is required');
+      const warnings = checkWriteBody(ctx.openapi, t, validation, body);
       const manager = managerFor(q, info.userAgent);
       const created = ctx.store.create(t, withUpdateRecord(ctx, t, undefined, body, manager), {
         dryRun: dryRun(q),
       });
-      sendJson(res, 201, created);
+      sendJson(res, 201, created, warningHeaders(warnings));
       return;
     }
     if (method === 'DELETE') {
@@ -245,6 +248,7 @@ export async function handleResource(
   }
   if (method === 'PUT') {
     authorize(info.user, 'update', t, ns, name);
+    const validation = parseFieldValidation(q, 'UpdateOptions');
     const body = bodyObject(
       t,
       asObject(parseBody(await readBody(req), req.headers['content-type']), 'body'),
@@ -258,8 +262,9 @@ export async function handleResource(
       // returns the same NotFound.
       throw notFound(t, name);
     }
+    const warnings = checkWriteBody(ctx.openapi, t, validation, body);
     const updated = ctx.store.update(t, withUpdateRecord(ctx, t, old, body, manager), { dryRun: dryRun(q) });
-    sendJson(res, 200, updated);
+    sendJson(res, 200, updated, warningHeaders(warnings));
     return;
   }
   if (method === 'PATCH') {
@@ -267,7 +272,7 @@ export async function handleResource(
     const type = mediaType(req.headers['content-type']);
     const raw = parseBody(await readBody(req), req.headers['content-type']);
     const result = applyPatch(ctx, t, ns, name, type, raw, q, info, undefined);
-    sendJson(res, result.created ? 201 : 200, result.object);
+    sendJson(res, result.created ? 201 : 200, result.object, warningHeaders(result.warnings));
     return;
   }
   if (method === 'DELETE') {

@@ -3,6 +3,7 @@ import { applyJsonPatch, PatchError } from '../patch/json-patch';
 import { applyMergePatch } from '../patch/merge-patch';
 import { applyStrategicMergePatch } from '../patch/strategic-merge-patch';
 import { conflictStatus, recordUpdate, serverSideApply } from '../apply/server-side-apply';
+import { checkAppliedObject, checkPatchedObject, parseFieldValidation } from '../field-validation';
 import { type ResourceType, groupVersion } from '../registry';
 import { rfc3339 } from '../store';
 import { type Json, type KObject, clone, isJsonObject } from '../types';
@@ -79,6 +80,8 @@ function patched(t: ResourceType, type: string, live: KObject, patch: Json): unk
 export interface PatchResult {
   object: KObject;
   created: boolean;
+  /** Field validation warnings (fieldValidation=Warn) for the response's Warning header. */
+  warnings: string[];
 }
 
 /**
@@ -97,6 +100,7 @@ export function applyPatch(
   subresource: string | undefined,
 ): PatchResult {
   const dryRun = q.getAll('dryRun').includes('All');
+  const validation = parseFieldValidation(q, 'PatchOptions');
   if (type === 'application/apply-patch+yaml') return apply(ctx, t, ns, name, body, q, dryRun, subresource);
   const manager = managerFor(q, info.userAgent);
   for (let attempt = 0; ; attempt++) {
@@ -104,6 +108,7 @@ export function applyPatch(
     if (live === undefined) throw notFound(t, name);
     const result = patched(t, type, clone(live), body);
     if (!isJsonObject(result)) throw badRequest('the patch did not produce an object');
+    const warnings = checkPatchedObject(ctx.openapi, t, validation, live, result);
     const obj = result as unknown as KObject;
     if (!isJsonObject(result['metadata'])) throw badRequest('the patch removed metadata');
     if (obj.metadata.name !== name)
@@ -116,7 +121,7 @@ export function applyPatch(
     try {
       const updateOpts = subresource === undefined ? { dryRun } : { dryRun, subresource };
       const recorded = withUpdateRecord(ctx, t, live, obj, manager, subresource);
-      return { object: ctx.store.update(t, recorded, updateOpts), created: false };
+      return { object: ctx.store.update(t, recorded, updateOpts), created: false, warnings };
     } catch (e) {
       if (!pinned && e instanceof ApiError && e.reason === 'Conflict' && attempt < 5) continue;
       throw e;
@@ -151,6 +156,7 @@ function apply(
       `the apiVersion and kind of the applied object (${String(applied.apiVersion)}, ${String(applied.kind)}) do not match the request (${groupVersion(t)}, ${t.kind})`,
     );
   }
+  checkAppliedObject(ctx.openapi, t, ns, name, applied);
   const force = q.get('force') === 'true';
   for (let attempt = 0; ; attempt++) {
     const live = ctx.store.get(t, ns, name);
@@ -169,10 +175,10 @@ function apply(
     }
     try {
       if (live === undefined)
-        return { object: ctx.store.create(t, outcome.object, { dryRun }), created: true };
+        return { object: ctx.store.create(t, outcome.object, { dryRun }), created: true, warnings: [] };
       outcome.object.metadata.resourceVersion = live.metadata.resourceVersion!;
       const opts = subresource === undefined ? { dryRun } : { dryRun, subresource };
-      return { object: ctx.store.update(t, outcome.object, opts), created: false };
+      return { object: ctx.store.update(t, outcome.object, opts), created: false, warnings: [] };
     } catch (e) {
       if (e instanceof ApiError && (e.reason === 'Conflict' || e.reason === 'AlreadyExists') && attempt < 5)
         continue;

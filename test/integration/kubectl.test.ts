@@ -292,7 +292,10 @@ describe('real kubectl 1.32 against the sandbox', function () {
     assert.equal((await ok('auth', 'can-i', 'list', 'pods', '--context', 'sandbox-readonly')).trim(), 'yes');
     const secrets = await k('get', 'secrets', '-n', 'shop', '--context', 'sandbox-readonly');
     assert.notEqual(secrets.code, 0, 'the viewer, like the built-in view role, may not list Secrets');
-    assert.match(secrets.stderr, /secrets is forbidden: User "sandbox-readonly" cannot list resource "secrets" in API group "" in the namespace "shop"/);
+    assert.match(
+      secrets.stderr,
+      /secrets is forbidden: User "sandbox-readonly" cannot list resource "secrets" in API group "" in the namespace "shop"/,
+    );
     const denied = await k(
       'scale',
       'deployment/web',
@@ -323,5 +326,33 @@ describe('real kubectl 1.32 against the sandbox', function () {
     assert.match(gone.stderr, /namespaces "web" not found/);
     const pods = await k('get', 'pods', '-n', 'web', '-o', 'name');
     assert.equal(pods.stdout.trim(), '', 'the namespace content was deleted');
+  });
+
+  it('rejects a typo field with strict validation and applies it with a warning under --validate=warn', async () => {
+    const manifest = [
+      'apiVersion: apps/v1',
+      'kind: Deployment',
+      'metadata: {name: typo, namespace: default}',
+      'spec:',
+      '  replicaz: 2',
+      '  selector: {matchLabels: {app: typo}}',
+      '  template:',
+      '    metadata: {labels: {app: typo}}',
+      '    spec: {containers: [{name: app, image: nginx}]}',
+      '',
+    ].join('\n');
+    const strict = await kubectl(kc, ['apply', '-f', '-'], manifest);
+    assert.notEqual(strict.code, 0);
+    assert.match(
+      strict.stderr,
+      /Error from server \(BadRequest\): error when creating "STDIN": Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: unknown field "spec\.replicaz"/,
+    );
+    const absent = await k('get', 'deployment', 'typo', '-n', 'default');
+    assert.match(absent.stderr, /deployments\.apps "typo" not found/, 'the strict failure changed nothing');
+    const warned = await kubectl(kc, ['apply', '--validate=warn', '-f', '-'], manifest);
+    assert.equal(warned.code, 0, warned.stderr);
+    assert.match(warned.stderr, /^Warning: unknown field "spec\.replicaz"$/m);
+    assert.match(warned.stdout, /deployment\.apps\/typo created/);
+    await ok('get', 'deployment', 'typo', '-n', 'default');
   });
 });
