@@ -221,19 +221,27 @@ describe('real kubectl 1.32 against the sandbox', function () {
   });
 
   it('streams logs: follow, previous, by label', async () => {
-    const pods = await json<{ items: { metadata: { name: string } }[] }>(
-      'get',
-      'pods',
-      '-n',
-      'web',
-      '-l',
-      'app=web',
+    await ok('rollout', 'status', 'deployment/web', '-n', 'web', '--timeout=60s');
+    // The server-side apply test scaled web down: let its pods finish terminating, or kubectl may pick
+    // one that is gone by the time it asks for the log (a race a real cluster has too, only slower).
+    await eventually(
+      async () => {
+        const pods = await json<{ items: { metadata: { deletionTimestamp?: string } }[] }>(
+          'get',
+          'pods',
+          '-n',
+          'web',
+          '-l',
+          'app=web',
+        );
+        return pods.items.every((p) => p.metadata.deletionTimestamp === undefined) ? true : undefined;
+      },
+      20_000,
+      'no terminating web pods',
     );
-    const name = pods.items[0]!.metadata.name;
-    const logs = await ok('logs', name, '-n', 'web', '--tail=5');
+    const logs = await ok('logs', 'deployment/web', '-n', 'web', '--tail=5');
     assert.ok(logs.trim().split('\n').length >= 1);
-    const follow = kubectlStream(kc, ['logs', '-f', name, '-n', 'web', '--tail=1']);
-    await ok('get', '--raw', `/api/v1/namespaces/web/pods/${name}/proxy/`).catch(() => '');
+    const follow = kubectlStream(kc, ['logs', '-f', 'deployment/web', '-n', 'web', '--tail=1']);
     await eventually(
       async () => (follow.output().split('\n').length > 2 ? true : undefined),
       15_000,
