@@ -9,7 +9,6 @@ import {
   openViewContainer,
   quickInput,
   quickInputRows,
-  runCommand,
   treeItem,
   treeRows,
 } from '../selectors';
@@ -29,13 +28,9 @@ describe('bad input shows as clear messages in the trees', function () {
   let wb: Workbench;
   let configDir: string;
 
-  const rowTexts = async (view: string): Promise<string[]> => {
-    const rows = treeRows(wb.page, view);
-    const n = await rows.count();
-    const out: string[] = [];
-    for (let i = 0; i < n; i++) out.push(((await rows.nth(i).textContent()) ?? '').trim());
-    return out;
-  };
+  // One read of every rendered row: rows come and go while the tree re-renders, so no per-row lookups.
+  const rowTexts = async (view: string): Promise<string[]> =>
+    (await treeRows(wb.page, view).allTextContents()).map((t) => t.trim());
 
   const waitForRow = async (view: string, re: RegExp, timeoutMs = 20_000): Promise<string> => {
     const start = Date.now();
@@ -48,15 +43,26 @@ describe('bad input shows as clear messages in the trees', function () {
     }
   };
 
+  // The picker replaces the command palette in the same widget, so this does not wait for it to close.
   const useContext = async (name: string): Promise<void> => {
-    await runCommand(wb.page, 'Slipway: Pick Context…');
-    await quickInput(wb.page).locator('input').fill(name);
-    await quickInputRows(wb.page)
-      .filter({
-        has: wb.page.locator(SELECTORS.quickInputRowLabel).filter({ hasText: new RegExp(`^${name}$`) }),
-      })
+    const page = wb.page;
+    if (await quickInput(page).isVisible()) await page.keyboard.press('Escape');
+    await page.keyboard.press('F1');
+    const box = page.locator(SELECTORS.quickInputBox);
+    await box.waitFor({ state: 'visible' });
+    await box.fill('>Slipway: Pick Context…');
+    const label = (text: string) =>
+      page.locator(SELECTORS.quickInputRowLabel).filter({ hasText: new RegExp(`^\\s*${text}\\s*$`) });
+    await quickInputRows(page)
+      .filter({ has: label('Slipway: Pick Context…') })
       .first()
       .click();
+    const row = quickInputRows(page)
+      .filter({ has: label(name) })
+      .first();
+    await row.waitFor({ state: 'visible' });
+    await row.click();
+    await quickInput(page).waitFor({ state: 'hidden' });
   };
 
   before(async () => {
