@@ -4,14 +4,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { parse as parseYaml, stringify } from 'yaml';
 import { type Workbench, e2eOptionsFromEnv, startWorkbench } from '../harness';
-import {
-  SELECTORS,
-  openViewContainer,
-  quickInput,
-  quickInputRows,
-  treeItem,
-  treeRows,
-} from '../selectors';
+import { SELECTORS, openViewContainer, quickInput, quickInputRows, treeItem, treeRows } from '../selectors';
 import { type SandboxProcess, startSandboxProcess } from '../../support/sandbox-process';
 
 interface Kubeconfig {
