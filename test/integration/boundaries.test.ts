@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { REPO } from '../support/sandbox-process';
 
@@ -58,5 +59,24 @@ describe('module boundaries', () => {
       !rules.some((l) => l.startsWith('!') && /sandbox|\.ts$|\.map$|test/.test(l)),
       'nothing sandbox-, test- or source-like is re-included',
     );
+  });
+
+  it('packages exactly the run-time files: vsce lists no sandbox, source map, test or source file', function () {
+    this.timeout(60_000);
+    if (!existsSync(join(REPO, 'dist', 'sandbox.js'))) this.skip();
+    const files = execFileSync(join(REPO, 'node_modules', '.bin', 'vsce'), ['ls', '--no-dependencies'], {
+      cwd: REPO,
+      encoding: 'utf8',
+    })
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l !== '');
+    assert.deepEqual([...files].sort(), [
+      'LICENSE',
+      'README.md',
+      'dist/cli.js',
+      'dist/extension.js',
+      'package.json',
+    ]);
   });
 });
