@@ -1,14 +1,17 @@
 import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { type TopicName, type TopicParams, PROTOCOL_VERSION } from '../protocol';
 import { clusterStatus } from './cluster-status';
+import { fileLogger } from './log-file';
 import { InformerCache, clientNodeInformers } from './kube/informer-cache';
 import { type LoadedKubeconfig, loadKubeconfigs, toKubeconfigState } from './kube/kubeconfig';
 import { mergeLoginShellPath } from './kube/login-shell';
 import { createTopicSource } from './kube/topics';
 import { AgentServer } from './server/agent-server';
 import {
+  configDir,
   discoveryPath,
   newToken,
   processAlive,
@@ -181,7 +184,9 @@ export async function runAgent(argv: string[]): Promise<number> {
     process.stdout.write(`agent already running pid ${existing.pid}\n`);
     return 0;
   }
-  const agent = await startAgent({ port: Number(values.port) });
+  const log = fileLogger(join(configDir(), 'agent.log'));
+  const agent = await startAgent({ port: Number(values.port), log });
+  log(`agent ${VERSION} ready on 127.0.0.1:${agent.port}, pid ${process.pid}`);
   process.stdout.write(`agent ready ${agent.port}\n`);
   const stop = (): void => void agent.stop();
   process.once('SIGINT', stop);
