@@ -99,6 +99,7 @@ const totals = { passes: 0, failures: 0, pending: 0 };
 const started = Date.now();
 
 async function runExtensionHostSuites() {
+  const agentDir = mkdtempSync(join(tmpdir(), 'slipway-e2e-suites-agent-'));
   say(`\n=== e2e: ${suiteSources.length} extension-host suite file(s) in the workbench`);
   const common = {
     bundle: true,
@@ -136,7 +137,12 @@ async function runExtensionHostSuites() {
     outputDir,
     runName: 'extension-host-suites',
     forwardLogsAfter: START_MARKER,
-    env: { [SUITES_ENV]: suites.join('\n'), ...(args.grep ? { [GREP_ENV]: args.grep } : {}) },
+    env: {
+      [SUITES_ENV]: suites.join('\n'),
+      // Its own agent folder: the extension must neither use nor leave behind the user's shared agent.
+      SLIPWAY_CONFIG_DIR: agentDir,
+      ...(args.grep ? { [GREP_ENV]: args.grep } : {}),
+    },
   });
   try {
     const code = await workbench.waitForTestsExit(suiteTimeoutMs);
@@ -159,6 +165,16 @@ async function runExtensionHostSuites() {
     totals.failures += 1;
   } finally {
     await workbench.stop();
+    stopAgent(agentDir);
+  }
+}
+
+/** The extension starts its agent detached (it is shared by windows); a test run's agent ends with it. */
+function stopAgent(dir) {
+  try {
+    process.kill(JSON.parse(readFileSync(join(dir, 'agent.json'), 'utf8')).pid, 'SIGTERM');
+  } catch {
+    // No agent was started, or it is already gone.
   }
 }
 
