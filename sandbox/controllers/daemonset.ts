@@ -25,7 +25,6 @@ import {
   isPodTerminal,
   keyOf,
   labelSelector,
-  mergeStatus,
   nameOf,
   namespaceOf,
   newControllerRef,
@@ -44,7 +43,7 @@ import {
 import { claim } from './ownership';
 import { createPod, deletePod, podFromTemplate } from './pod-control';
 import type { WorkQueue } from './queue';
-import { deleteQuietly, mutateObject } from './writes';
+import { deleteQuietly, writeOwnedStatus } from './writes';
 
 export const DAEMONSET_COMPONENT = 'daemonset-controller';
 const TEMPLATE_GENERATION = 'pod-template-generation';
@@ -229,7 +228,7 @@ function syncDaemonSet(ctx: ControllerContext, key: string, queue: WorkQueue): v
     cleanupHistory(ctx, ds, pods, history.old);
   }
   const status = computeStatus(ctx, ds, nodes, byNode, hash, history.collisionCount);
-  writeStatus(ctx, ds, status);
+  writeOwnedStatus(ctx.store, ctx.res.daemonSets, ds, STATUS_FIELDS, status);
   const minReady = minReadySeconds(ds);
   if (minReady > 0 && status['numberReady'] !== (num(status['numberAvailable']) ?? 0))
     queue.addAfter(key, minReady * 1000);
@@ -395,22 +394,6 @@ function computeStatus(
     }),
   };
   return status;
-}
-
-function writeStatus(ctx: ControllerContext, ds: KObject, status: JsonObject): void {
-  mutateObject(
-    ctx.store,
-    ctx.res.daemonSets,
-    namespaceOf(ds),
-    nameOf(ds),
-    (next) => {
-      const merged = mergeStatus(statusOf(next), STATUS_FIELDS, status);
-      if (merged === undefined) return false;
-      next['status'] = merged;
-      return true;
-    },
-    { subresource: 'status' },
-  );
 }
 
 /** cleanupHistory: old revisions no pod uses, beyond revisionHistoryLimit, oldest first. */

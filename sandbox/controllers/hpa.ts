@@ -10,7 +10,6 @@ import {
   conditionsOf,
   keyOf,
   labelSelector,
-  mergeStatus,
   num,
   rec,
   records,
@@ -19,10 +18,9 @@ import {
   statusOf,
   str,
   strMap,
-  uidOf,
 } from './objects';
 import { formatMilli, milliValue } from './quantity';
-import { mutateObject } from './writes';
+import { mutateObject, writeOwnedStatus } from './writes';
 
 export const HPA_COMPONENT = 'horizontal-pod-autoscaler';
 const STATUS_FIELDS = [
@@ -135,20 +133,7 @@ function reconcile(ctx: ControllerContext, key: string, history: Map<string, Sca
     status['desiredReplicas'] = desiredReplicas;
     if (metrics.length > 0) status['currentMetrics'] = metrics;
     status['conditions'] = conditionsJson(conds.list());
-    mutateObject(
-      ctx.store,
-      ctx.res.hpas,
-      namespace,
-      name,
-      (next) => {
-        if (uidOf(next) !== uidOf(hpa)) return false;
-        const merged = mergeStatus(statusOf(next), STATUS_FIELDS, status);
-        if (merged === undefined) return false;
-        next['status'] = merged;
-        return true;
-      },
-      { subresource: 'status' },
-    );
+    writeOwnedStatus(ctx.store, ctx.res.hpas, hpa, STATUS_FIELDS, status);
   };
 
   if (t === undefined || target === undefined) {

@@ -21,7 +21,6 @@ import {
   isPodReady,
   keyOf,
   labelSelector,
-  mergeStatus,
   nameOf,
   namespaceOf,
   newControllerRef,
@@ -39,7 +38,7 @@ import {
 import { claim } from './ownership';
 import { podFromTemplate } from './pod-control';
 import type { WorkQueue } from './queue';
-import { deleteQuietly, isAlreadyExists, isNamespaceGone, mutateObject } from './writes';
+import { deleteQuietly, isAlreadyExists, isNamespaceGone, mutateObject, writeOwnedStatus } from './writes';
 
 export const STATEFULSET_COMPONENT = 'statefulset-controller';
 const POD_NAME_LABEL = 'statefulset.kubernetes.io/pod-name';
@@ -234,7 +233,7 @@ function syncStatefulSet(ctx: ControllerContext, key: string, queue: WorkQueue):
   const revisions = listRevisions(ctx, set);
   const revs = revisionsFor(ctx, set, revisions);
   const status = updateStatefulSet(ctx, set, revs, pods);
-  writeStatus(ctx, set, status);
+  writeOwnedStatus(ctx.store, ctx.res.statefulSets, set, STATUS_FIELDS, status);
   truncateHistory(ctx, set, pods, listRevisions(ctx, set), revs);
   const minReady = minReadySeconds(set);
   if (minReady > 0 && (num(status['availableReplicas']) ?? 0) !== replicasOf(set))
@@ -492,22 +491,6 @@ function deleteStatefulPod(ctx: ControllerContext, set: KObject, pod: KObject): 
       `delete Pod ${nameOf(pod)} in StatefulSet ${nameOf(set)} successful`,
     );
   }
-}
-
-function writeStatus(ctx: ControllerContext, set: KObject, status: JsonObject): void {
-  mutateObject(
-    ctx.store,
-    ctx.res.statefulSets,
-    namespaceOf(set),
-    nameOf(set),
-    (next) => {
-      const merged = mergeStatus(statusOf(next), STATUS_FIELDS, status);
-      if (merged === undefined) return false;
-      next['status'] = merged;
-      return true;
-    },
-    { subresource: 'status' },
-  );
 }
 
 /** truncateHistory: drop the oldest revisions no pod uses beyond revisionHistoryLimit. */

@@ -1,7 +1,8 @@
 import { ApiError } from '../errors';
 import type { ResourceType } from '../registry';
 import type { DeleteOptions, Store } from '../store';
-import { type KObject, clone } from '../types';
+import { type JsonObject, type KObject, clone } from '../types';
+import { mergeStatus, statusOf } from './objects';
 
 export function isNotFound(e: unknown): boolean {
   return e instanceof ApiError && e.reason === 'NotFound';
@@ -47,6 +48,33 @@ export function mutateObject(
       if (!isConflict(e) || attempt >= 4) throw e;
     }
   }
+}
+
+/**
+ * Writes the status fields a controller owns onto `obj` through the status subresource, keeping the
+ * rest and skipping the write when nothing changes or the object was replaced (another uid) meanwhile.
+ */
+export function writeOwnedStatus(
+  store: Store,
+  t: ResourceType,
+  obj: KObject,
+  owned: readonly string[],
+  status: JsonObject,
+): KObject | undefined {
+  return mutateObject(
+    store,
+    t,
+    obj.metadata.namespace,
+    obj.metadata.name ?? '',
+    (next) => {
+      if (next.metadata.uid !== obj.metadata.uid) return false;
+      const merged = mergeStatus(statusOf(next), owned, status);
+      if (merged === undefined) return false;
+      next['status'] = merged;
+      return true;
+    },
+    { subresource: 'status' },
+  );
 }
 
 /** Deletes an object, treating "already gone" as success. */
