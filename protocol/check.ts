@@ -24,7 +24,7 @@ export function record(v: unknown, p = 'value'): Record<string, unknown> {
 }
 
 /** An object with exactly the given fields checked; unknown fields are rejected so typos surface. */
-export function object<T extends Record<string, unknown>>(fields: { [K in keyof T]: Check<T[K]> }): Check<T> {
+export function object<T extends object>(fields: { [K in keyof T]-?: Check<T[K]> }): Check<T> {
   return (v, p = 'value') => {
     const r = record(v, p);
     for (const k of Object.keys(r)) if (!(k in fields)) fail(`${p}.${k}`, 'absent (unknown field)');

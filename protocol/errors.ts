@@ -17,6 +17,12 @@ export const ERROR_CODES = [
   'INVALID',
   'TIMEOUT',
   'CANCELLED',
+  /** A readOnly environment refused a write. */
+  'READ_ONLY',
+  /** A protected target needs its context name typed as confirmation. */
+  'CONFIRMATION_REQUIRED',
+  /** A preflight check (RBAC, missing references, image policy) stopped a plan before any write. */
+  'PREFLIGHT_FAILED',
   'UNAVAILABLE',
   'INTERNAL',
 ] as const;

@@ -1,4 +1,5 @@
 export * from './check';
+export * from './deploy';
 export * from './errors';
 export * from './methods';
 export * from './models';

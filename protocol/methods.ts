@@ -1,5 +1,17 @@
-import { type Check, object, str } from './check';
-import type { ClusterStatus, KubeconfigState } from './models';
+import { type Check, CheckError, bool, int, object, oneOf, optional, record, str } from './check';
+import type {
+  DeployParams,
+  DeployPreview,
+  DeploySource,
+  GuardInfo,
+  PlanResult,
+  ProjectInfo,
+  RevisionInfo,
+  RollbackPreview,
+  WorkloadRef,
+  WriteTarget,
+} from './deploy';
+import type { ClusterStatus, HelmRevision, KubeconfigState } from './models';
 
 export interface AgentInfo {
   version: string;
@@ -16,6 +28,33 @@ export interface Methods {
   'agent.shutdown': { params: Record<string, never>; result: Record<string, never> };
   'kubeconfig.read': { params: Record<string, never>; result: KubeconfigState };
   'cluster.status': { params: { context: string }; result: ClusterStatus };
+  /** The workspace's slipway.yaml, parsed and validated. */
+  'project.read': { params: { workspace: string }; result: ProjectInfo };
+  /** How the agent's guards treat a write to this target. */
+  'guard.info': { params: WriteTarget; result: GuardInfo };
+  /** Renders and dry-runs a deploy: the diffs and preflight findings, nothing written. */
+  'deploy.preview': { params: DeployParams; result: DeployPreview };
+  /** Runs a deploy plan; streams PlanEvents as progress; cancellable. */
+  'deploy.run': { params: DeployParams; result: PlanResult };
+  'workload.history': {
+    params: { context: string; namespace: string; workload: WorkloadRef };
+    result: { revisions: RevisionInfo[] };
+  };
+  'workload.rollbackPreview': {
+    params: { context: string; namespace: string; workload: WorkloadRef; toRevision?: number };
+    result: RollbackPreview;
+  };
+  'workload.rollback': {
+    params: WriteTarget & { workload: WorkloadRef; toRevision?: number };
+    result: PlanResult;
+  };
+  'workload.restart': { params: WriteTarget & { workload: WorkloadRef }; result: PlanResult };
+  'workload.scale': { params: WriteTarget & { workload: WorkloadRef; replicas: number }; result: PlanResult };
+  'helm.history': {
+    params: { context: string; namespace: string; release: string };
+    result: { revisions: HelmRevision[] };
+  };
+  'helm.rollback': { params: WriteTarget & { release: string; toRevision?: number }; result: PlanResult };
 }
 
 export type MethodName = keyof Methods;
@@ -24,11 +63,78 @@ export type Result<M extends MethodName> = Methods[M]['result'];
 
 const none = object<Record<string, never>>({});
 
+const workloadRef: Check<WorkloadRef> = object({
+  kind: oneOf(['Deployment', 'StatefulSet', 'DaemonSet'] as const),
+  name: str,
+});
+
+const stringMap: Check<Record<string, string>> = (v, p = 'value') => {
+  const r = record(v, p);
+  for (const [k, x] of Object.entries(r)) str(x, `${p}.${k}`);
+  return r as Record<string, string>;
+};
+
+const deploySource: Check<DeploySource> = (v, p = 'value') => {
+  const kind = record(v, p)['kind'];
+  switch (kind) {
+    case 'project':
+      return object<Extract<DeploySource, { kind: 'project' }>>({
+        kind: oneOf(['project'] as const),
+        workspace: str,
+        env: str,
+        service: optional(str),
+        image: optional(str),
+      })(v, p);
+    case 'path':
+      return object({ kind: oneOf(['path'] as const), path: str })(v, p);
+    case 'image':
+      return object({ kind: oneOf(['image'] as const), workload: workloadRef, images: stringMap })(v, p);
+    default:
+      throw new CheckError(`${p}.kind must be one of project, path, image`);
+  }
+};
+
+const deployParams: Check<DeployParams> = object<DeployParams>({
+  source: deploySource,
+  context: optional(str),
+  namespace: optional(str),
+  confirm: optional(str),
+  autoRollback: optional(bool),
+  timeoutSeconds: optional(int),
+});
+
+const target: { [K in keyof WriteTarget]-?: Check<WriteTarget[K]> } = {
+  context: str,
+  namespace: str,
+  workspace: optional(str),
+  confirm: optional(str),
+};
+
 export const METHOD_PARAMS: { [M in MethodName]: Check<Params<M>> } = {
   'agent.info': none,
   'agent.shutdown': none,
   'kubeconfig.read': none,
   'cluster.status': object({ context: str }),
+  'project.read': object({ workspace: str }),
+  'guard.info': object<WriteTarget>(target),
+  'deploy.preview': deployParams,
+  'deploy.run': deployParams,
+  'workload.history': object({ context: str, namespace: str, workload: workloadRef }),
+  'workload.rollbackPreview': object<Params<'workload.rollbackPreview'>>({
+    context: str,
+    namespace: str,
+    workload: workloadRef,
+    toRevision: optional(int),
+  }),
+  'workload.rollback': object<Params<'workload.rollback'>>({
+    ...target,
+    workload: workloadRef,
+    toRevision: optional(int),
+  }),
+  'workload.restart': object<Params<'workload.restart'>>({ ...target, workload: workloadRef }),
+  'workload.scale': object<Params<'workload.scale'>>({ ...target, workload: workloadRef, replicas: int }),
+  'helm.history': object({ context: str, namespace: str, release: str }),
+  'helm.rollback': object<Params<'helm.rollback'>>({ ...target, release: str, toRevision: optional(int) }),
 };
 
 export function isMethodName(v: unknown): v is MethodName {

@@ -1,3 +1,4 @@
+import type { PlanEvent } from './deploy';
 import { type AgentError, agentError } from './errors';
 import { CheckError, int, object, optional, record, str } from './check';
 import { type MethodName, type Params, type Result, METHOD_PARAMS, isMethodName } from './methods';
@@ -52,7 +53,8 @@ export type DeltaMessage<T extends TopicName = TopicName> = {
 export type AgentMessage =
   | { t: 'welcome'; protocol: number; agentVersion: string; pid: number }
   | ResponseMessage
-  | { t: 'progress'; id: number; message: string; fraction?: number }
+  /** Progress of a long request; plans attach their structured event. */
+  | { t: 'progress'; id: number; message: string; fraction?: number; event?: PlanEvent }
   | SnapshotMessage
   | DeltaMessage
   /** A subscription ended by the agent (e.g. its parameters name a context that disappeared). */

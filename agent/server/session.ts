@@ -4,6 +4,7 @@ import {
   type AgentMessage,
   type ClientMessage,
   type MethodName,
+  type PlanEvent,
   type Params,
   type Result,
   type TopicName,
@@ -17,11 +18,12 @@ import type { Subscription, TopicHub } from '../topics/hub';
 
 export interface RequestContext {
   signal: AbortSignal;
-  progress(message: string, fraction?: number): void;
+  progress(message: string, fraction?: number, event?: PlanEvent): void;
 }
 
+/** The agent's answers; a method left out is reported to the client as not served by this agent. */
 export type MethodHandlers = {
-  [M in MethodName]: (params: Params<M>, ctx: RequestContext) => Promise<Result<M>>;
+  [M in MethodName]?: (params: Params<M>, ctx: RequestContext) => Promise<Result<M>>;
 };
 
 /** Above this many unsent bytes a subscriber is treated as lagging: deltas stop, a snapshot follows. */
@@ -151,12 +153,27 @@ export class Session {
     }
     const ac = new AbortController();
     this.requests.set(id, ac);
-    const handler = this.deps.methods[method] as (p: Params<M>, ctx: RequestContext) => Promise<Result<M>>;
+    const handler = this.deps.methods[method] as
+      ((p: Params<M>, ctx: RequestContext) => Promise<Result<M>>) | undefined;
     try {
+      if (handler === undefined) {
+        throw new AgentFailure(
+          agentError(
+            'UNKNOWN_METHOD',
+            `This agent does not serve "${method}"; restart the agent to update it.`,
+          ),
+        );
+      }
       const result = await handler(params, {
         signal: ac.signal,
-        progress: (message, fraction) =>
-          this.send({ t: 'progress', id, message, ...(fraction === undefined ? {} : { fraction }) }),
+        progress: (message, fraction, event) =>
+          this.send({
+            t: 'progress',
+            id,
+            message,
+            ...(fraction === undefined ? {} : { fraction }),
+            ...(event === undefined ? {} : { event }),
+          }),
       });
       this.send({ t: 'res', id, ok: true, result } as AgentMessage);
     } catch (e) {
