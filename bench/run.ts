@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type BenchResult, printResults } from './harness';
 import { benchAgent } from './agent.bench';
+import { benchRollout } from './rollout.bench';
 import { benchSandbox } from './sandbox.bench';
 
 /**
@@ -10,11 +11,22 @@ import { benchSandbox } from './sandbox.bench';
  */
 async function main(): Promise<void> {
   const pods = Number(process.env['SLIPWAY_BENCH_PODS'] ?? '10000');
+  // SLIPWAY_BENCH_ONLY=rollout (comma-separated) runs a subset while working on one area.
+  const only = (process.env['SLIPWAY_BENCH_ONLY'] ?? '').split(',').filter((s) => s !== '');
+  const wanted = (name: string): boolean => only.length === 0 || only.includes(name);
   const all: Record<string, BenchResult[]> = {};
-  all['sandbox'] = await benchSandbox(pods);
-  printResults(`Sandbox at scale:${pods}`, all['sandbox']);
-  all['agent'] = await benchAgent(pods);
-  printResults(`Agent and extension (scale:${pods})`, all['agent']);
+  if (wanted('sandbox')) {
+    all['sandbox'] = await benchSandbox(pods);
+    printResults(`Sandbox at scale:${pods}`, all['sandbox']);
+  }
+  if (wanted('agent')) {
+    all['agent'] = await benchAgent(pods);
+    printResults(`Agent and extension (scale:${pods})`, all['agent']);
+  }
+  if (wanted('rollout')) {
+    all['rollout'] = await benchRollout();
+    printResults('Deploy: rollout completion reporting', all['rollout']);
+  }
   const dir = join(__dirname, '..', 'bench-results');
   mkdirSync(dir, { recursive: true });
   writeFileSync(

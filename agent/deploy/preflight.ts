@@ -130,6 +130,22 @@ function serverSaid(e: unknown): string {
 }
 
 /**
+ * A server-side apply of a field the schema does not have fails with a bare 500 "failed to create typed
+ * patch object ... field not declared in schema" (kubernetes/kubernetes#122480): it is the manifest's
+ * fault, so it is reported as an unknown field, in kubectl's words.
+ */
+function schemaError(e: unknown): string | undefined {
+  const text = e instanceof AgentFailure ? `${e.error.detail ?? ''} ${e.error.message}` : '';
+  if (!/failed to create typed patch object/.test(text)) return undefined;
+  const fields = [...text.matchAll(/\.([\w.[\]-]+): field not declared in schema/g)].map(
+    (m) => `unknown field "${m[1] ?? ''}"`,
+  );
+  return fields.length > 0
+    ? `${[...new Set(fields)].join(', ')} (not in the schema of this kind)`
+    : (e as AgentFailure).error.detail;
+}
+
+/**
  * Everything that can be known before writing: every kind is served, the user may do every verb the plan
  * needs (SelfSubjectAccessReview), referenced ConfigMaps and Secrets exist, images are pinned where the
  * target is protected, and the server accepts every object (server-side apply dry-run with strict field
@@ -270,10 +286,16 @@ export async function preflight(
         if (ns !== undefined && s.namespaced) diff.namespace = ns;
         diffs.push(diff);
       } catch (e) {
+        const schema = schemaError(e);
         const code = e instanceof AgentFailure ? e.error.code : 'INTERNAL';
         blockers.push({
-          kind: code === 'FORBIDDEN' ? 'forbidden' : code === 'INVALID' ? 'invalid' : 'reference',
-          message: `${where(d)}: ${code === 'INVALID' ? serverSaid(e) : message(e)}`,
+          kind:
+            schema !== undefined || code === 'INVALID'
+              ? 'invalid'
+              : code === 'FORBIDDEN'
+                ? 'forbidden'
+                : 'reference',
+          message: `${where(d)}: ${schema ?? (code === 'INVALID' ? serverSaid(e) : message(e))}`,
         });
       }
     });

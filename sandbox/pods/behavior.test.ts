@@ -22,6 +22,7 @@ describe('parseBehavior', () => {
     assert.equal(parseBehavior('acme/orders:1.2-unready', []).unready, true);
     assert.equal(parseBehavior('acme/orders:1.2-slow', []).slowStartMs, SLOW_TAG_START_MS);
     assert.equal(SLOW_TAG_START_MS, 20_000);
+    assert.equal(parseBehavior('acme/orders:1.2-errors', []).errorRatio, 0.5);
   });
 
   it('finds the tag behind a registry port and before a digest, and ignores suffixes outside the tag', () => {

@@ -28,6 +28,8 @@ export interface EnvVar {
 
 /** The start delay an image tag ending in `-slow` gets. */
 export const SLOW_TAG_START_MS = 20_000;
+/** The share of failing requests an image tag ending in `-errors` gets: a release that is up but broken. */
+export const ERRORS_TAG_RATIO = 0.5;
 export const DEFAULT_LOG_RATE_PER_SEC = 1;
 /** Upper bounds keep a typo such as `latency:600000000` from wedging a demo or flooding memory. */
 export const MAX_LOG_RATE_PER_SEC = 1_000;
@@ -77,6 +79,7 @@ function applyImageTag(behavior: Behavior, tag: string): void {
   if (lower === 'crash' || lower.endsWith('-crash')) behavior.crash = true;
   if (lower === 'unready' || lower.endsWith('-unready')) behavior.unready = true;
   if (lower === 'slow' || lower.endsWith('-slow')) behavior.slowStartMs = SLOW_TAG_START_MS;
+  if (lower === 'errors' || lower.endsWith('-errors')) behavior.errorRatio = ERRORS_TAG_RATIO;
 }
 
 /**
