@@ -237,7 +237,9 @@ function serviceTarget(
     const st = p['status'] as { conditions?: { type: string; status: string }[] } | undefined;
     return (st?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
   });
-  const pod = ready[0];
+  // The API server picks a random ready endpoint for each request, so traffic spreads over the pods
+  // (a canary beside its stable version gets its share).
+  const pod = ready[Math.floor(Math.random() * ready.length)];
   if (pod === undefined)
     throw new ApiError('ServiceUnavailable', `no endpoints available for service "${svcName}"`);
   const target = sp.targetPort ?? sp.port;
