@@ -11,6 +11,7 @@ import {
   parseRequestStats,
   quantileSeconds,
 } from './pod-metrics';
+import { type TrafficWindow, prometheusWindow } from './prometheus-gates';
 import type { PlanRecorder } from './recorder';
 import { getWorkload } from './revisions';
 import { watchRollout } from './rollout-watch';
@@ -101,6 +102,34 @@ function metricsPort(config: CanaryConfig, pod: Pod): number | undefined {
   return (named ?? (wanted === undefined ? ports[0] : undefined))?.containerPort;
 }
 
+/**
+ * The new version as a whole workload. A set-image deploy carries only the changed container images;
+ * the canary needs the rest (selector, labels, ports, probes), so those come from the live stable one.
+ */
+export function completeDesired(desired: KubeObject, stable: WorkloadObject): KubeObject {
+  const d = desired as WorkloadObject;
+  if (d.spec?.selector !== undefined) return desired;
+  const whole = JSON.parse(JSON.stringify(stable)) as WorkloadObject & Record<string, unknown>;
+  delete whole['status'];
+  whole.metadata = {
+    name: stable.metadata.name,
+    ...(stable.metadata.namespace === undefined ? {} : { namespace: stable.metadata.namespace }),
+    ...(stable.metadata.labels === undefined ? {} : { labels: stable.metadata.labels }),
+    ...(desired.metadata.annotations === undefined ? {} : { annotations: desired.metadata.annotations }),
+  };
+  const images = new Map(
+    ((d.spec?.template?.spec?.containers ?? []) as { name: string; image?: string }[]).map((c) => [
+      c.name,
+      c.image,
+    ]),
+  );
+  for (const c of (whole.spec?.template?.spec?.containers ?? []) as { name: string; image?: string }[]) {
+    const image = images.get(c.name);
+    if (image !== undefined) c.image = image;
+  }
+  return whole;
+}
+
 function selectorOf(o: WorkloadObject): string {
   return Object.entries(o.spec?.selector?.matchLabels ?? {})
     .map(([k, v]) => `${k}=${v}`)
@@ -122,6 +151,7 @@ export async function runCanary(opts: CanaryOptions): Promise<CanaryOutcome> {
   };
   const stable = (await getWorkload(client, namespace, stableRef, signal)) as WorkloadObject;
   const total = stable.spec?.replicas ?? 1;
+  const newVersion = completeDesired(opts.desired.object, stable);
   const canaryName = config.workload?.name ?? `${stableRef.name}-canary`;
   const canaryRef: WorkloadRef = { kind: stableRef.kind, name: canaryName };
   const path = (name: string): { apiVersion: string; kind: string; namespace: string; name: string } => ({
@@ -155,7 +185,7 @@ export async function runCanary(opts: CanaryOptions): Promise<CanaryOutcome> {
       at: at(),
     });
     const since = Date.now();
-    await client.apply(canaryObject(opts.desired.object, canaryName, split.canary), { force: true, signal });
+    await client.apply(canaryObject(newVersion, canaryName, split.canary), { force: true, signal });
     const up = await watchRollout({
       client,
       namespace,
@@ -197,9 +227,23 @@ export async function runCanary(opts: CanaryOptions): Promise<CanaryOutcome> {
       );
     const startPods = await pods();
     const startRestarts = restarts(startPods);
-    const start = await scrape(startPods);
-    const end = Date.now() + step.pauseSeconds * 1000;
-    let last = start;
+    const stepStart = Date.now();
+    const start = config.prometheus === undefined ? await scrape(startPods) : emptyStats();
+    const observe = async (now: Pod[]): Promise<TrafficWindow> => {
+      if (config.prometheus !== undefined) {
+        return prometheusWindow(
+          config.prometheus.url,
+          { namespace, podPrefix: canaryName },
+          (Date.now() - stepStart) / 1000,
+          signal,
+        );
+      }
+      const d = deltaStats(start, await scrape(now));
+      const p95 = quantileSeconds(d, 0.95);
+      return { total: d.total, errors: d.errors, ...(p95 === undefined ? {} : { p95Seconds: p95 }) };
+    };
+    const end = stepStart + step.pauseSeconds * 1000;
+    let window: TrafficWindow = { total: 0, errors: 0 };
     while (Date.now() < end && !signal.aborted) {
       await sleep(Math.min(2000, Math.max(0, end - Date.now())), signal);
       const now = await pods();
@@ -214,19 +258,16 @@ export async function runCanary(opts: CanaryOptions): Promise<CanaryOutcome> {
       );
       if (unready.length > 0 && unready[0] !== undefined)
         return abort(`pod ${unready[0].metadata.name} is not ready`);
-      last = await scrape(now);
-      const window = deltaStats(start, last);
+      window = await observe(now);
       const verdict = judge(window, config);
       if (verdict !== undefined) return abort(verdict);
     }
-    const window = deltaStats(start, last);
-    const p95 = quantileSeconds(window, 0.95);
     const rate = window.total > 0 ? window.errors / window.total : undefined;
     rec.emit({
       type: 'canary',
       stepIndex: i,
       weight: step.weight,
-      message: `gates passed: ${window.total} requests${rate === undefined ? '' : `, ${(rate * 100).toFixed(1)}% errors`}${p95 === undefined ? '' : `, p95 ${Math.round(p95 * 1000)} ms`}`,
+      message: `gates passed: ${Math.round(window.total)} requests${rate === undefined ? '' : `, ${(rate * 100).toFixed(1)}% errors`}${window.p95Seconds === undefined ? '' : `, p95 ${Math.round(window.p95Seconds * 1000)} ms`}${config.prometheus === undefined ? '' : ' (Prometheus)'}`,
       at: at(),
     });
     if (
@@ -242,10 +283,8 @@ export async function runCanary(opts: CanaryOptions): Promise<CanaryOutcome> {
 
   // Promote: the stable workload takes the new version at full size, then the canary goes.
   const since = Date.now();
-  const promoted = JSON.parse(JSON.stringify(opts.desired.object)) as WorkloadObject &
-    Record<string, unknown>;
-  promoted.spec = { ...(promoted.spec ?? {}), replicas: total };
-  await client.apply(promoted, { force: true, signal });
+  await client.apply(opts.desired.object, { force: true, signal });
+  await scaleStable(total);
   const rolled = await watchRollout({
     client,
     namespace,
@@ -263,14 +302,14 @@ export async function runCanary(opts: CanaryOptions): Promise<CanaryOutcome> {
 }
 
 /** Why a window of canary traffic fails its gates, or undefined when it passes. */
-export function judge(window: RequestStats, config: CanaryConfig): string | undefined {
+export function judge(window: TrafficWindow, config: CanaryConfig): string | undefined {
   // A handful of requests says little; judge once there are enough to mean something.
   if (window.total < 10) return undefined;
   const rate = window.errors / window.total;
   if (config.gates.maxErrorRate !== undefined && rate > config.gates.maxErrorRate) {
-    return `error rate ${(rate * 100).toFixed(1)}% over ${window.total} requests exceeds ${(config.gates.maxErrorRate * 100).toFixed(1)}%`;
+    return `error rate ${(rate * 100).toFixed(1)}% over ${Math.round(window.total)} requests exceeds ${(config.gates.maxErrorRate * 100).toFixed(1)}%`;
   }
-  const p95 = quantileSeconds(window, 0.95);
+  const p95 = window.p95Seconds;
   if (config.gates.maxP95Ms !== undefined && p95 !== undefined && p95 * 1000 > config.gates.maxP95Ms) {
     return `p95 latency ${Math.round(p95 * 1000)} ms exceeds ${config.gates.maxP95Ms} ms`;
   }
