@@ -102,6 +102,17 @@ export async function runHealthChecks(
     delay?: (ms: number) => Promise<void>;
   },
 ): Promise<{ ok: boolean; reason?: string }> {
+  const failed = (check: BoundHealthCheck, why: string): { ok: false; reason: string } => {
+    const reason = `${check.origin}: ${why}`;
+    opts.emit({
+      type: 'health',
+      check: check.origin,
+      ok: false,
+      message: reason,
+      at: new Date().toISOString(),
+    });
+    return { ok: false, reason };
+  };
   const delay = opts.delay ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   for (const check of checks) {
     const targets: { kind: 'pods' | 'services'; name: string; port: number | string }[] = [];
@@ -119,28 +130,15 @@ export async function runHealthChecks(
         await client.list<Pod>('v1', 'Pod', namespace, { labelSelector: labels, signal: opts.signal })
       ).filter(ready);
       if (pods.length === 0) {
-        const reason = `${check.origin}: ${check.workload.kind.toLowerCase()} ${check.workload.name} has no ready pod to check`;
-        opts.emit({
-          type: 'health',
-          check: check.origin,
-          ok: false,
-          message: reason,
-          at: new Date().toISOString(),
-        });
-        return { ok: false, reason };
+        return failed(
+          check,
+          `${check.workload.kind.toLowerCase()} ${check.workload.name} has no ready pod to check`,
+        );
       }
       for (const pod of pods) {
         const port = portOf(pod, check.port);
         if (port === undefined) {
-          const reason = `${check.origin}: pod ${pod.metadata.name} has no port named "${String(check.port)}"`;
-          opts.emit({
-            type: 'health',
-            check: check.origin,
-            ok: false,
-            message: reason,
-            at: new Date().toISOString(),
-          });
-          return { ok: false, reason };
+          return failed(check, `pod ${pod.metadata.name} has no port named "${String(check.port)}"`);
         }
         targets.push({ kind: 'pods', name: pod.metadata.name, port });
       }
