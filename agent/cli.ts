@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { isDeployCommand, runDeployCommand } from './deploy-cli';
 import { runAgent } from './main';
 import { runStatus } from './status-command';
 
@@ -8,6 +9,12 @@ const USAGE = `Usage: slipway <command> [options]
 Commands:
   agent       start the Slipway agent (VS Code starts it for you)
   status      check that the cluster of a kubeconfig context is reachable
+  deploy      deploy a slipway.yaml environment or a manifest path, with health checks and auto-rollback
+  set-image   change a workload's container images and follow the rollout
+  rollback    roll a workload back to a revision, or a Helm release (no helm binary needed)
+  restart     restart a workload's pods with a rolling update
+  scale       set a workload's replica count
+  history     list a workload's or a Helm release's revisions
   sandbox     start a local Kubernetes API server for tests and demos (development builds only)
   version     print the version
   help        print this help
@@ -34,6 +41,7 @@ function loadSandbox(): SandboxModule | undefined {
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (isDeployCommand(command)) return runDeployCommand(command, rest);
   switch (command) {
     case 'agent':
       return runAgent(rest);

@@ -4,6 +4,8 @@ import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { type TopicName, type TopicParams, PROTOCOL_VERSION } from '../protocol';
 import { clusterStatus } from './cluster-status';
+import { Guards } from './deploy/guard';
+import { deployMethods } from './deploy/methods';
 import { fileLogger } from './log-file';
 import { InformerCache, clientNodeInformers } from './kube/informer-cache';
 import { type LoadedKubeconfig, loadKubeconfigs, toKubeconfigState } from './kube/kubeconfig';
@@ -102,7 +104,9 @@ export async function startAgent(
   const stopped = new Promise<void>((r) => (markStopped = r));
   const path = discoveryPath(env);
 
+  const guards = new Guards();
   const methods: MethodHandlers = {
+    ...deployMethods({ loaded: current, guards }),
     'agent.info': () =>
       Promise.resolve({
         version: VERSION,

@@ -2,7 +2,7 @@
  * Deploy plans and the workload operations around them: what a client asks for, the events a running
  * plan streams, and the outcome it ends with. The UI and the CLI run the same plans through these types.
  */
-import type { AgentError } from './errors';
+import { type AgentError, assertNever } from './errors';
 import type { WorkloadKind } from './models';
 
 export interface WorkloadRef {
@@ -194,4 +194,24 @@ export interface ProjectInfo {
     strategy: 'rolling' | 'canary';
     migrations: boolean;
   }[];
+}
+
+/** One line for a plan event, as the CLI prints it and the progress notification shows it. */
+export function describePlanEvent(e: PlanEvent): string {
+  switch (e.type) {
+    case 'step':
+      return `${e.step}: ${e.message}`;
+    case 'workload':
+      return `${e.workload.kind.toLowerCase()}/${e.workload.name}: ${e.updated}/${e.desired} updated, ${e.ready} ready, ${e.available} available — ${e.message}`;
+    case 'pod':
+      return `pod ${e.problem.pod}: ${e.problem.reason} — ${e.problem.message}`;
+    case 'health':
+      return `health ${e.ok ? 'ok' : 'FAILED'}: ${e.message}`;
+    case 'canary':
+      return `canary step ${e.stepIndex + 1} (${e.weight}%): ${e.message}`;
+    case 'note':
+      return e.message;
+    default:
+      return assertNever(e, 'plan event');
+  }
 }

@@ -77,6 +77,7 @@ describe('module boundaries', () => {
       'dist/cli.js',
       'dist/extension.js',
       'package.json',
+      'schemas/slipway.schema.json',
     ]);
   });
 });

@@ -1,0 +1,64 @@
+/** kustomize's legacy output order (its default): these kinds first, in this order... */
+const FIRST = [
+  'Namespace',
+  'ResourceQuota',
+  'StorageClass',
+  'CustomResourceDefinition',
+  'ServiceAccount',
+  'PodSecurityPolicy',
+  'Role',
+  'ClusterRole',
+  'RoleBinding',
+  'ClusterRoleBinding',
+  'ConfigMap',
+  'Secret',
+  'Endpoints',
+  'Service',
+  'LimitRange',
+  'PriorityClass',
+  'PersistentVolume',
+  'PersistentVolumeClaim',
+  'Deployment',
+  'StatefulSet',
+  'CronJob',
+  'PodDisruptionBudget',
+];
+/** ...these last, and everything else between, by group, version and kind. */
+const LAST = ['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration'];
+
+type Json = Record<string, unknown>;
+
+function gvk(o: Json): { group: string; version: string; kind: string } {
+  const av = String(o['apiVersion'] ?? '');
+  const [group, version] = av.includes('/') ? av.split('/') : ['', av];
+  return { group: group ?? '', version: version ?? '', kind: String(o['kind'] ?? '') };
+}
+
+function rank(kind: string): number {
+  const f = FIRST.indexOf(kind);
+  if (f >= 0) return f;
+  const l = LAST.indexOf(kind);
+  return l >= 0 ? FIRST.length + 1 + l : FIRST.length;
+}
+
+function id(o: Json): string {
+  const meta = (o['metadata'] ?? {}) as Json;
+  // An object without a namespace sorts after namespaced ones, as kustomize's resource ids do.
+  const ns = typeof meta['namespace'] === 'string' && meta['namespace'] !== '' ? meta['namespace'] : '~X';
+  return `${ns}|${String(meta['name'] ?? '')}`;
+}
+
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+export function legacyCompare(a: Json, b: Json): number {
+  const ga = gvk(a);
+  const gb = gvk(b);
+  const ra = rank(ga.kind);
+  const rb = rank(gb.kind);
+  if (ra !== rb) return ra - rb;
+  if (ra === FIRST.length) {
+    const g = cmp(`${ga.group}_${ga.version}_${ga.kind}`, `${gb.group}_${gb.version}_${gb.kind}`);
+    if (g !== 0) return g;
+  }
+  return cmp(id(a), id(b));
+}
