@@ -2,6 +2,8 @@ import * as vscode from 'vscode';
 import { AgentFailure, agentError } from '../protocol';
 import { Supervisor, nodeSupervisorDeps } from './agent/supervisor';
 import { registerCommands } from './commands/commands';
+import { PREVIEW_SCHEME, PreviewDocuments } from './deploy/preview-documents';
+import { RolloutPanel } from './deploy/rollout-panel';
 import { createLog } from './log';
 import { ClusterStatusCache } from './state/cluster-status';
 import { Selection } from './state/selection';
@@ -58,10 +60,21 @@ export function activate(context: vscode.ExtensionContext): void {
   );
 
   const clusters = scope.add(new ClustersView({ supervisor, kubeconfig, selection, status }));
-  scope.add(new ServicesView({ supervisor, kubeconfig, selection }));
-  scope.add(new ReleasesView({ supervisor, kubeconfig, selection }));
+  const services = scope.add(new ServicesView({ supervisor, kubeconfig, selection }));
+  const releases = scope.add(new ReleasesView({ supervisor, kubeconfig, selection }));
   scope.add(new StatusBar(supervisor, selection));
-  registerCommands(scope, { log, supervisor, kubeconfig, selection, status, clusters });
+  const panel = scope.add(new RolloutPanel(context.extensionUri));
+  const previews = scope.add(new PreviewDocuments());
+  scope.add(vscode.workspace.registerTextDocumentContentProvider(PREVIEW_SCHEME, previews));
+  registerCommands(scope, {
+    log,
+    supervisor,
+    kubeconfig,
+    selection,
+    status,
+    clusters,
+    deploy: { client, selection, services, releases, panel, previews },
+  });
 
   supervisor.start();
 }

@@ -5,3 +5,4 @@ export * from './methods';
 export * from './models';
 export * from './topics';
 export * from './wire';
+export * from './webview';

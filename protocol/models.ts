@@ -51,6 +51,8 @@ export interface WorkloadInfo {
   /** A short reason when not healthy, e.g. "CrashLoopBackOff" or "ProgressDeadlineExceeded". */
   reason?: string;
   images: string[];
+  /** Container names, in the same order as `images`. */
+  containers: string[];
   selector: Record<string, string>;
   createdAt: string;
 }

@@ -1,6 +1,6 @@
 // Bundles the CLI/agent and the sandbox with esbuild. The sandbox is its own file so the VSIX can omit it.
 import { build } from 'esbuild';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const production = process.argv.includes('--production');
@@ -28,8 +28,20 @@ await Promise.all([
   build({ ...common, entryPoints: ['sandbox/main.ts'], outfile: 'dist/sandbox.js' }),
   build({
     ...common,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    entryPoints: ['webview/rollout/main.ts'],
+    outfile: 'dist/webview/rollout.js',
+  }),
+  build({
+    ...common,
     entryPoints: ['extension/extension.ts'],
     outfile: 'dist/extension.js',
     external: [...common.external, 'vscode'],
   }),
 ]);
+
+// The panels' stylesheets are plain CSS, shipped as they are.
+mkdirSync('dist/webview', { recursive: true });
+copyFileSync('webview/rollout/rollout.css', 'dist/webview/rollout.css');

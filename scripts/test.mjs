@@ -55,6 +55,8 @@ if (!ensureDependencies()) {
 ensurePrometheus();
 step('build', 'node', ['scripts/build.mjs']);
 step('type-check', 'npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']);
+// Webview code runs in the browser: its own check with the DOM library and no Node types.
+step('type-check webviews', 'npx', ['tsc', '-p', 'webview/tsconfig.json', '--noEmit']);
 step('lint', 'npx', ['eslint', '.']);
 step('format', 'npx', ['prettier', '--check', '.']);
 

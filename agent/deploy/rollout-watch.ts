@@ -20,6 +20,8 @@ export interface RolloutWatchOptions {
   emit(e: PlanEvent): void;
   /** A new pod restarting this often fails the rollout (default 2). */
   maxRestarts?: number;
+  /** How long a new pod may run unready before it is reported as a problem (default 10 s). */
+  unreadyGraceMs?: number;
 }
 
 export interface RolloutOutcome {
@@ -77,6 +79,8 @@ export async function watchRollout(opts: RolloutWatchOptions): Promise<RolloutOu
   const states = new Map<string, RolloutState>();
   const problems: PodProblem[] = [];
   const reported = new Map<string, string>();
+  const pendingUnready = new Map<string, NodeJS.Timeout>();
+  const unreadyGraceMs = opts.unreadyGraceMs ?? 10_000;
   const informers: Informer<KubeObject>[] = [];
   const subscriptions: Disposable[] = [];
   const kinds = new Set(opts.workloads.map((w) => w.kind));
@@ -121,6 +125,7 @@ export async function watchRollout(opts: RolloutWatchOptions): Promise<RolloutOu
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      for (const t of pendingUnready.values()) clearTimeout(t);
       opts.signal.removeEventListener('abort', onAbort);
       for (const s of subscriptions) s.dispose();
       for (const i of informers) void i.stop();
@@ -200,7 +205,7 @@ export async function watchRollout(opts: RolloutWatchOptions): Promise<RolloutOu
       return problem;
     };
 
-    const checkPod = (pod: Pod): void => {
+    const checkPod = (pod: Pod, persisted = false): void => {
       if (!isNew(pod)) return;
       const w = ownerOf(pod);
       if (w === undefined) return;
@@ -208,10 +213,29 @@ export async function watchRollout(opts: RolloutWatchOptions): Promise<RolloutOu
       const name = pod.metadata.name;
       if (f === undefined) {
         reported.delete(name);
+        const t = pendingUnready.get(name);
+        if (t !== undefined) clearTimeout(t);
+        pendingUnready.delete(name);
+        const i = problems.findIndex((p) => p.pod === name);
+        if (i >= 0) problems.splice(i, 1);
         return;
       }
       const signature = `${f.reason}/${f.restarts}`;
       if (reported.get(name) === signature) return;
+      if (!f.fatal) {
+        // A new pod is briefly unready while it starts; report it only if it stays that way.
+        if (!pendingUnready.has(name)) {
+          pendingUnready.set(
+            name,
+            setTimeout(() => {
+              pendingUnready.delete(name);
+              const now = pods.objects.get(`${namespace}/${name}`);
+              if (now !== undefined && !settled) checkPod(now, true);
+            }, unreadyGraceMs),
+          );
+        }
+        if (!persisted) return;
+      }
       reported.set(name, signature);
       void describe(pod, w, f).then((problem) => {
         const i = problems.findIndex((p) => p.pod === problem.pod);

@@ -318,6 +318,7 @@ describe('workload health', () => {
       available: 2,
       health: 'healthy',
       images: ['web:3'],
+      containers: ['web'],
       selector: { app: 'web' },
       createdAt: T0,
     });

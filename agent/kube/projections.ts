@@ -267,6 +267,7 @@ export function workloadInfo(w: WorkloadObject, pods: readonly Pod[]): WorkloadI
     ...counts,
     health: verdict.health,
     images: images(o.spec?.template),
+    containers: (o.spec?.template?.spec?.containers ?? []).map((c) => c.name),
     selector: { ...o.spec?.selector?.matchLabels },
     createdAt: rfc3339(o.metadata.creationTimestamp),
   };

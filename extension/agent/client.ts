@@ -5,6 +5,7 @@ import {
   type DeltaOp,
   type MethodName,
   type Params,
+  type PlanEvent,
   type Result,
   type Resume,
   type TopicName,
@@ -30,7 +31,7 @@ export interface TopicHandlers<T extends TopicName> {
 interface Pending {
   resolve(v: unknown): void;
   reject(e: AgentFailure): void;
-  onProgress?: (message: string, fraction?: number) => void;
+  onProgress?: (message: string, fraction?: number, event?: PlanEvent) => void;
 }
 
 interface SubRecord {
@@ -171,7 +172,7 @@ export class AgentClient {
         return;
       }
       case 'progress':
-        this.pending.get(msg.id)?.onProgress?.(msg.message, msg.fraction);
+        this.pending.get(msg.id)?.onProgress?.(msg.message, msg.fraction, msg.event);
         return;
       case 'snap': {
         const s = this.subs.get(msg.id);
@@ -208,7 +209,7 @@ export class AgentClient {
   request<M extends MethodName>(
     method: M,
     params: Params<M>,
-    opts: { signal?: AbortSignal; onProgress?: (m: string, f?: number) => void } = {},
+    opts: { signal?: AbortSignal; onProgress?: (m: string, f?: number, event?: PlanEvent) => void } = {},
   ): Promise<Result<M>> {
     const ws = this.ws;
     if (ws === undefined || ws.readyState !== WebSocket.OPEN) {

@@ -10,6 +10,16 @@ import { allNamespaces, setAllNamespaces } from '../state/settings';
 import type { TopicStore } from '../state/topic-store';
 import type { Scope } from '../util/scope';
 import type { ClustersView } from '../views/clusters-view';
+import {
+  type DeployDeps,
+  deploy,
+  deployPath,
+  restart,
+  rollback,
+  rollbackHelm,
+  scale,
+  setImage,
+} from '../deploy/deploy-commands';
 import { CMD } from './ids';
 import { pickContext, pickNamespace } from './pickers';
 import { type FailureHost, registerCommand } from './run-command';
@@ -21,6 +31,7 @@ export interface CommandDeps {
   selection: Selection;
   status: ClusterStatusCache;
   clusters: ClustersView;
+  deploy: DeployDeps;
 }
 
 /**
@@ -69,6 +80,20 @@ export function registerCommands(scope: Scope, deps: CommandDeps): void {
       await pickContext(kubeconfig, selection);
     }
   });
+  const d = deps.deploy;
+  register(CMD.deploy, (handle) => deploy(d, handle));
+  register(CMD.deployFile, (uri) => {
+    const path = uri instanceof vscode.Uri ? uri.fsPath : vscode.window.activeTextEditor?.document.uri.fsPath;
+    if (path === undefined)
+      throw new AgentFailure(agentError('INVALID', 'Open a manifest file to deploy it.'));
+    return deployPath(d, path);
+  });
+  register(CMD.setImage, (handle) => setImage(d, handle));
+  register(CMD.rollback, (handle) => rollback(d, handle));
+  register(CMD.restart, (handle) => restart(d, handle));
+  register(CMD.scale, (handle) => scale(d, handle));
+  register(CMD.rollbackHelm, (handle) => rollbackHelm(d, handle));
+  register(CMD.showRollout, () => d.panel.show());
   register(CMD.refreshClusterStatus, (handle) => {
     const ref = clusters.tree.node(handle)?.ref;
     status.refresh(ref?.kind === 'context' ? ref.context.name : undefined);

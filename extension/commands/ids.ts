@@ -10,4 +10,12 @@ export const CMD = {
   refreshClusterStatus: 'slipway.refreshClusterStatus',
   showAllNamespaces: 'slipway.showAllNamespaces',
   showSelectedNamespace: 'slipway.showSelectedNamespace',
+  deploy: 'slipway.deploy',
+  deployFile: 'slipway.deployFile',
+  setImage: 'slipway.setImage',
+  rollback: 'slipway.rollback',
+  restart: 'slipway.restart',
+  scale: 'slipway.scale',
+  rollbackHelm: 'slipway.rollbackHelm',
+  showRollout: 'slipway.showRollout',
 } as const;

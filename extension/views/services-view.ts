@@ -1,3 +1,4 @@
+import type { WorkloadInfo } from '../../protocol';
 import { type ServicesRef, buildServicesTree } from './services-model';
 import { type ScopedViewDeps, ScopedTopicView, currentViewScope } from './scoped-view';
 import type { TreeModel } from './tree-model';
@@ -5,6 +6,11 @@ import type { TreeModel } from './tree-model';
 export class ServicesView extends ScopedTopicView<'services', ServicesRef> {
   constructor(deps: ScopedViewDeps) {
     super('slipway.services', 'services', deps);
+  }
+
+  /** The workloads the view shows now, for commands run from the palette. */
+  workloads(): readonly WorkloadInfo[] {
+    return this.store.current?.items('workloads') ?? [];
   }
 
   protected build(): TreeModel<ServicesRef> {

@@ -26,6 +26,10 @@ export const SELECTORS = {
   quickInputBox: '.quick-input-widget .quick-input-box input',
   quickInputRow: '.quick-input-widget .quick-input-list .monaco-list-row',
   quickInputRowLabel: '.label-name',
+  /** The validation message under the quick input box (an input box's validateInput text). */
+  quickInputMessage: '.quick-input-widget .quick-input-message',
+  contextMenuItem: '.context-view .monaco-menu .action-item a.action-menu-item',
+  webviewFrame: 'iframe.webview',
 } as const;
 
 const DEFAULT_TIMEOUT = 15_000;
@@ -207,4 +211,35 @@ export async function runCommand(page: Page, commandTitle: string, timeout = DEF
   await row.waitFor({ state: 'visible', timeout });
   await row.click({ timeout });
   await widget.waitFor({ state: 'hidden', timeout });
+}
+
+/** Right-clicks a tree row and chooses an entry of its context menu, as a user does. */
+export async function treeItemContextAction(
+  page: Page,
+  viewTitle: string,
+  label: string,
+  action: string,
+  timeout = DEFAULT_TIMEOUT,
+): Promise<void> {
+  // A menu or quick input left open by an earlier step would swallow the right-click.
+  await page.keyboard.press('Escape');
+  await treeItem(page, viewTitle, label).click({ button: 'right', timeout });
+  const item = page
+    .locator(SELECTORS.contextMenuItem)
+    .filter({ hasText: exactly(action) })
+    .first();
+  await item.waitFor({ state: 'visible', timeout });
+  // A click can land while the menu is still settling and be taken as a hover; hovering focuses the
+  // entry and Enter runs it, which the menu honours every time.
+  await item.hover({ timeout });
+  await page.keyboard.press('Enter');
+  await item.waitFor({ state: 'hidden', timeout });
+}
+
+/** Types into the open quick input (input box or quick pick) and presses Enter. */
+export async function answerQuickInput(page: Page, text: string, timeout = DEFAULT_TIMEOUT): Promise<void> {
+  const box = page.locator(SELECTORS.quickInputBox);
+  await box.waitFor({ state: 'visible', timeout });
+  await box.fill(text);
+  await page.keyboard.press('Enter');
 }
