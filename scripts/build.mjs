@@ -42,6 +42,8 @@ await Promise.all([
   }),
 ]);
 
-// The panels' stylesheets are plain CSS, shipped as they are.
-mkdirSync('dist/webview', { recursive: true });
+// The panels' stylesheets are plain CSS, shipped as they are, with the codicon font they draw icons with.
+mkdirSync('dist/webview/codicons', { recursive: true });
 copyFileSync('webview/rollout/rollout.css', 'dist/webview/rollout.css');
+for (const f of ['codicon.css', 'codicon.ttf'])
+  copyFileSync(`node_modules/@vscode/codicons/dist/${f}`, `dist/webview/codicons/${f}`);

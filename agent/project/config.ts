@@ -77,7 +77,7 @@ export function loadProject(workspace: string): ProjectConfig {
 /** Parses and validates slipway.yaml's text; relative paths resolve against the file's folder. */
 export function parseProject(text: string, file: string): ProjectConfig {
   const counter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, merge: true });
   const problem = (line: number, sentence: string, next?: string): AgentFailure =>
     invalid(file, line, sentence, next);
 

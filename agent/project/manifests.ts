@@ -77,14 +77,11 @@ function readManifestFile(file: string): ManifestDoc[] {
   const counter = new LineCounter();
   const out: ManifestDoc[] = [];
   const lineAt = (offset: number): number => counter.linePos(offset).line;
-  for (const doc of parseAllDocuments(readFileSync(file, 'utf8'), {
-    lineCounter: counter,
-    prettyErrors: false,
-  })) {
+  const text = readFileSync(file, 'utf8');
+  for (const doc of parseAllDocuments(text, { lineCounter: counter, prettyErrors: false, merge: true })) {
     const error = doc.errors[0];
     if (error !== undefined) {
-      const problem = (error.message.split('\n')[0] ?? 'YAML syntax error').replace(/\.$/, '');
-      throw invalid(file, lineAt(error.pos[0]), problem, 'Fix the YAML and deploy again.');
+      throw invalid(file, lineAt(error.pos[0]), yamlProblem(error, text), 'Fix the YAML and deploy again.');
     }
     const value: unknown = doc.toJS();
     if (value === null || value === undefined) continue;
@@ -109,7 +106,7 @@ function readManifestFile(file: string): ManifestDoc[] {
   return out;
 }
 
-/** The line of a List's item, from the node offsets (which count from the start of the file). */
+/** Where a List's item starts, as an offset from the start of the file (not of its document). */
 function itemOffset(doc: Document, index: number): number | undefined {
   const items = isMap(doc.contents) ? doc.contents.get('items', true) : undefined;
   const item: unknown = isSeq(items) ? items.items[index] : undefined;

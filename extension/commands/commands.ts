@@ -82,11 +82,15 @@ export function registerCommands(scope: Scope, deps: CommandDeps): void {
   });
   const d = deps.deploy;
   register(CMD.deploy, (handle) => deploy(d, handle));
-  register(CMD.deployFile, (uri) => {
-    const path = uri instanceof vscode.Uri ? uri.fsPath : vscode.window.activeTextEditor?.document.uri.fsPath;
-    if (path === undefined)
-      throw new AgentFailure(agentError('INVALID', 'Open a manifest file to deploy it.'));
-    return deployPath(d, path);
+  register(CMD.deployFile, async (uri) => {
+    const target = uri instanceof vscode.Uri ? uri : vscode.window.activeTextEditor?.document.uri;
+    if (target?.scheme !== 'file')
+      throw new AgentFailure(agentError('INVALID', 'Open a manifest file saved on disk to deploy it.'));
+    // The agent reads the file from disk: what the editor shows is what gets deployed.
+    const open = vscode.workspace.textDocuments.find((doc) => doc.uri.toString() === target.toString());
+    if (open?.isDirty === true && !(await open.save()))
+      throw new AgentFailure(agentError('INVALID', `Save ${target.fsPath} before deploying it.`));
+    await deployPath(d, target.fsPath);
   });
   register(CMD.setImage, (handle) => setImage(d, handle));
   register(CMD.rollback, (handle) => rollback(d, handle));

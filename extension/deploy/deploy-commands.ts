@@ -4,7 +4,6 @@ import * as vscode from 'vscode';
 import {
   AgentFailure,
   agentError,
-  describePlanEvent,
   type DeployParams,
   type GuardInfo,
   type ObjectDiff,
@@ -18,8 +17,10 @@ import { toAgentError } from '../commands/failure';
 import type { Selection } from '../state/selection';
 import type { ReleasesView } from '../views/releases-view';
 import type { ServicesView } from '../views/services-view';
-import { applyPlanEvent, emptyPlanView, finishPlanView } from './plan-view';
-import { PreviewDocuments } from './preview-documents';
+import { progressMessage, resultMessage } from './plan-summary';
+import { abortPlanView, applyPlanEvent, emptyPlanView, finishPlanView } from './plan-view';
+import type { PreviewDocuments } from './preview-documents';
+import { imageError, replicasError, tagSelection } from './inputs';
 import { helmRevisionItems, revisionItems } from './revision-items';
 import type { RolloutPanel } from './rollout-panel';
 
@@ -142,14 +143,27 @@ async function typedConfirmation(
 ): Promise<string | undefined> {
   if (!guard.protected) return undefined;
   if (preview !== undefined) await preview();
+  return askContextName(
+    guard,
+    what,
+    `${guard.reason ?? 'Protected target'}. Type the context name "${guard.context}" to confirm.`,
+  );
+}
+
+/** The input box of the guard flow; nothing but the exact context name is accepted. */
+async function askContextName(
+  t: { context: string; namespace: string },
+  what: string,
+  prompt: string,
+): Promise<string> {
   const typed = await vscode.window.showInputBox({
     ignoreFocusOut: true,
-    title: `Confirm: ${what} on ${guard.context}/${guard.namespace}`,
-    prompt: `${guard.reason ?? 'Protected target'}. Type the context name "${guard.context}" to confirm.`,
-    placeHolder: guard.context,
-    validateInput: (v) => (v === guard.context ? undefined : `Type ${guard.context} exactly to confirm.`),
+    title: `Confirm: ${what} on ${t.context}/${t.namespace}`,
+    prompt,
+    placeHolder: t.context,
+    validateInput: (v) => (v === t.context ? undefined : `Type ${t.context} exactly to confirm.`),
   });
-  if (typed !== guard.context) throw cancelled();
+  if (typed !== t.context) throw cancelled();
   return typed;
 }
 
@@ -162,27 +176,63 @@ async function confirmWrite(
   return typedConfirmation(await checkGuard(deps, t, what), what, preview);
 }
 
-/** Runs one plan with a cancellable progress notification and the rollout panel following it. */
-async function runPlan(
-  deps: DeployDeps,
-  title: string,
-  run: (signal: AbortSignal, onEvent: (e: PlanEvent) => void) => Promise<PlanResult>,
-): Promise<void> {
-  let view = emptyPlanView(title);
+/** One write, as `runPlan` runs it. */
+interface PlanRun {
+  title: string;
+  /** Where the plan writes: named in a confirmation the agent asks for that the guard did not announce. */
+  target: { context: string; namespace: string };
+  /** The context name typed for a protected target, if it was asked for already. */
+  confirm: string | undefined;
+  run(signal: AbortSignal, onEvent: (e: PlanEvent) => void, confirm: string | undefined): Promise<PlanResult>;
+}
+
+function progressEvents(onEvent: (e: PlanEvent) => void): (m: string, f?: number, e?: PlanEvent) => void {
+  return (_message, _fraction, event) => {
+    if (event !== undefined) onEvent(event);
+  };
+}
+
+/**
+ * Runs one write with a cancellable progress notification and the rollout panel following it. The agent
+ * enforces guards itself: when it still asks for a confirmation (slipway.yaml changed since the guard was
+ * read, or another window's project declared the target protected), the user is asked then, once.
+ */
+async function runPlan(deps: DeployDeps, plan: PlanRun): Promise<void> {
+  let confirm = plan.confirm;
+  for (;;) {
+    try {
+      await runPlanOnce(deps, plan, confirm);
+      return;
+    } catch (e) {
+      if (!(e instanceof AgentFailure) || e.error.code !== 'CONFIRMATION_REQUIRED' || confirm !== undefined)
+        throw e;
+      confirm = await askContextName(plan.target, plan.title.toLowerCase(), e.error.message);
+    }
+  }
+}
+
+async function runPlanOnce(deps: DeployDeps, plan: PlanRun, confirm: string | undefined): Promise<void> {
+  let view = emptyPlanView(plan.title);
   deps.panel.update(view);
   let result: PlanResult;
   try {
     result = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Slipway: ${title}`, cancellable: true },
+      { location: vscode.ProgressLocation.Notification, title: `Slipway: ${plan.title}`, cancellable: true },
       async (progress, token) => {
         const ac = new AbortController();
+        // Cancelling sends the protocol's cancel; the agent stops the plan (rolling back what it changed)
+        // and answers, so the result or error below is still the agent's word on what happened.
         const cancel = token.onCancellationRequested(() => ac.abort());
         try {
-          return await run(ac.signal, (e) => {
-            view = applyPlanEvent(view, e);
-            deps.panel.update(view);
-            progress.report({ message: describePlanEvent(e) });
-          });
+          return await plan.run(
+            ac.signal,
+            (e) => {
+              view = applyPlanEvent(view, e);
+              deps.panel.update(view);
+              progress.report({ message: progressMessage(view) });
+            },
+            confirm,
+          );
         } finally {
           cancel.dispose();
         }
@@ -190,20 +240,20 @@ async function runPlan(
     );
   } catch (e) {
     // A cancelled or failed request has no PlanResult; the panel still says how the plan ended.
-    const message = toAgentError(e).message;
-    deps.panel.update({ ...view, notes: [...view.notes, { level: 'warning', message }] });
+    deps.panel.update(abortPlanView(view, toAgentError(e).message));
     throw e;
   }
   view = finishPlanView(view, result);
   deps.panel.update(view);
   const details = 'Show Details';
+  const message = resultMessage(plan.title, result);
   const show =
-    result.outcome === 'succeeded'
+    message.severity === 'info'
       ? vscode.window.showInformationMessage
-      : result.outcome === 'rolledBack'
+      : message.severity === 'warning'
         ? vscode.window.showWarningMessage
         : vscode.window.showErrorMessage;
-  void show(`${title}: ${result.summary}`, details).then((choice) => {
+  void show(message.text, details).then((choice) => {
     if (choice === details) deps.panel.show();
   });
 }
@@ -228,8 +278,11 @@ async function deployWithParams(
   title: string,
   params: DeployParams,
   target: { context: string; namespace: string },
+  checked?: GuardInfo,
 ): Promise<void> {
-  const confirm = await confirmWrite(deps, writeTarget(target, undefined), title.toLowerCase(), async () => {
+  const what = title.toLowerCase();
+  const guard = checked ?? (await checkGuard(deps, writeTarget(target, undefined), what));
+  const confirm = await typedConfirmation(guard, what, async () => {
     const preview = await deps.client.request('deploy.preview', params);
     if (preview.blockers.length > 0) {
       throw new AgentFailure(
@@ -238,18 +291,23 @@ async function deployWithParams(
     }
     await showDiffs(deps, preview.diffs);
   });
-  await runPlan(deps, title, (signal, onEvent) =>
-    deps.client.request('deploy.run', confirm === undefined ? params : { ...params, confirm }, {
-      signal,
-      onProgress: (_m, _f, e) => {
-        if (e !== undefined) onEvent(e);
-      },
-    }),
-  );
+  await runPlan(deps, {
+    title,
+    target,
+    confirm,
+    run: (signal, onEvent, typed) =>
+      deps.client.request('deploy.run', typed === undefined ? params : { ...params, confirm: typed }, {
+        signal,
+        onProgress: progressEvents(onEvent),
+      }),
+  });
 }
 
 export async function setImage(deps: DeployDeps, handle: unknown): Promise<void> {
   const t = await targetOf(deps, handle);
+  const title = `Set image of ${label(t.workload)}`;
+  // A read-only target is refused before the user picks and types anything.
+  const guard = await checkGuard(deps, writeTarget(t, undefined), title.toLowerCase());
   if (t.containers.length === 0) {
     throw new AgentFailure(
       agentError(
@@ -270,28 +328,25 @@ export async function setImage(deps: DeployDeps, handle: unknown): Promise<void>
   if (index === undefined) throw cancelled();
   const container = t.containers[index] ?? '';
   const current = t.images[index] ?? '';
-  const colon = current.lastIndexOf(':');
   const image = await vscode.window.showInputBox({
     ignoreFocusOut: true,
-    title: `Set image of ${label(t.workload)} (container ${container})`,
+    title: `${title} (container ${container})`,
     prompt: 'The new image (repository:tag). Slipway watches the rollout and rolls back if it fails.',
     value: current,
-    ...(colon > current.lastIndexOf('/')
-      ? { valueSelection: [colon + 1, current.length] as [number, number] }
-      : {}),
-    validateInput: (v) =>
-      v.trim() === '' || /\s/.test(v.trim()) ? 'Enter an image such as ghcr.io/team/api:1.4.2' : undefined,
+    valueSelection: tagSelection(current),
+    validateInput: imageError,
   });
   if (image === undefined) throw cancelled();
   await deployWithParams(
     deps,
-    `Set image of ${label(t.workload)}`,
+    title,
     {
       source: { kind: 'image', workload: t.workload, images: { [container]: image.trim() } },
       context: t.context,
       namespace: t.namespace,
     },
     t,
+    guard,
   );
 }
 
@@ -429,29 +484,38 @@ export async function rollback(deps: DeployDeps, handle: unknown): Promise<void>
   );
   if (go !== 'Roll Back') throw cancelled();
   const confirm = await typedConfirmation(guard, what);
-  await runPlan(deps, `Roll back ${label(t.workload)} to revision ${preview.toRevision}`, (signal, onEvent) =>
-    deps.client.request(
-      'workload.rollback',
-      { ...writeTarget(t, confirm), workload: t.workload, toRevision: preview.toRevision },
-      { signal, onProgress: (_m, _f, e) => e !== undefined && onEvent(e) },
-    ),
-  );
+  await runPlan(deps, {
+    title: `Roll back ${label(t.workload)} to revision ${preview.toRevision}`,
+    target: t,
+    confirm,
+    run: (signal, onEvent, typed) =>
+      deps.client.request(
+        'workload.rollback',
+        { ...writeTarget(t, typed), workload: t.workload, toRevision: preview.toRevision },
+        { signal, onProgress: progressEvents(onEvent) },
+      ),
+  });
 }
 
 export async function restart(deps: DeployDeps, handle: unknown): Promise<void> {
   const t = await targetOf(deps, handle);
   const confirm = await confirmWrite(deps, writeTarget(t, undefined), `restart ${label(t.workload)}`);
-  await runPlan(deps, `Restart ${label(t.workload)}`, (signal, onEvent) =>
-    deps.client.request(
-      'workload.restart',
-      { ...writeTarget(t, confirm), workload: t.workload },
-      { signal, onProgress: (_m, _f, e) => e !== undefined && onEvent(e) },
-    ),
-  );
+  await runPlan(deps, {
+    title: `Restart ${label(t.workload)}`,
+    target: t,
+    confirm,
+    run: (signal, onEvent, typed) =>
+      deps.client.request(
+        'workload.restart',
+        { ...writeTarget(t, typed), workload: t.workload },
+        { signal, onProgress: progressEvents(onEvent) },
+      ),
+  });
 }
 
 export async function scale(deps: DeployDeps, handle: unknown): Promise<void> {
   const t = await targetOf(deps, handle);
+  const guard = await checkGuard(deps, writeTarget(t, undefined), `scale ${label(t.workload)}`);
   const row = deps.services.tree.node(handle)?.ref;
   const desired = row?.kind === 'workload' ? String(row.workload.desired) : '';
   const text = await vscode.window.showInputBox({
@@ -459,22 +523,22 @@ export async function scale(deps: DeployDeps, handle: unknown): Promise<void> {
     title: `Scale ${label(t.workload)}`,
     prompt: 'Number of replicas',
     value: desired,
-    validateInput: (v) => (/^\d+$/.test(v.trim()) ? undefined : 'Enter a whole number of 0 or more.'),
+    validateInput: replicasError,
   });
   if (text === undefined) throw cancelled();
   const replicas = Number(text.trim());
-  const confirm = await confirmWrite(
-    deps,
-    writeTarget(t, undefined),
-    `scale ${label(t.workload)} to ${replicas}`,
-  );
-  await runPlan(deps, `Scale ${label(t.workload)} to ${replicas}`, (signal, onEvent) =>
-    deps.client.request(
-      'workload.scale',
-      { ...writeTarget(t, confirm), workload: t.workload, replicas },
-      { signal, onProgress: (_m, _f, e) => e !== undefined && onEvent(e) },
-    ),
-  );
+  const confirm = await typedConfirmation(guard, `scale ${label(t.workload)} to ${replicas}`);
+  await runPlan(deps, {
+    title: `Scale ${label(t.workload)} to ${replicas}`,
+    target: t,
+    confirm,
+    run: (signal, onEvent, typed) =>
+      deps.client.request(
+        'workload.scale',
+        { ...writeTarget(t, typed), workload: t.workload, replicas },
+        { signal, onProgress: progressEvents(onEvent) },
+      ),
+  });
 }
 
 export async function rollbackHelm(deps: DeployDeps, handle: unknown): Promise<void> {
@@ -496,11 +560,15 @@ export async function rollbackHelm(deps: DeployDeps, handle: unknown): Promise<v
   });
   if (pick === undefined) throw cancelled();
   const confirm = await typedConfirmation(guard, what);
-  await runPlan(deps, `Roll back Helm release ${t.release} to revision ${pick.revision}`, (signal, onEvent) =>
-    deps.client.request(
-      'helm.rollback',
-      { ...writeTarget(t, confirm), release: t.release, toRevision: pick.revision },
-      { signal, onProgress: (_m, _f, e) => e !== undefined && onEvent(e) },
-    ),
-  );
+  await runPlan(deps, {
+    title: `Roll back Helm release ${t.release} to revision ${pick.revision}`,
+    target: t,
+    confirm,
+    run: (signal, onEvent, typed) =>
+      deps.client.request(
+        'helm.rollback',
+        { ...writeTarget(t, typed), release: t.release, toRevision: pick.revision },
+        { signal, onProgress: progressEvents(onEvent) },
+      ),
+  });
 }

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import type { PlanEvent, PlanResult } from '../../protocol';
-import { applyPlanEvent, emptyPlanView, finishPlanView, planViewState } from './plan-view';
+import { abortPlanView, applyPlanEvent, emptyPlanView, finishPlanView, planViewState } from './plan-view';
 
 const at = '2026-11-22T10:00:00.000Z';
 const gateway = { kind: 'Deployment' as const, name: 'gateway' };
@@ -150,5 +150,88 @@ describe('rollout panel state', () => {
     assert.equal(planViewState('Deploy', [notReady]).problems.length, 1, 'shown while rolling out');
     assert.equal(planViewState('Deploy', [notReady], result('succeeded')).problems.length, 0);
     assert.equal(planViewState('Deploy', [notReady], result('rolledBack')).problems.length, 1);
+  });
+
+  it('measures a step from its running event to its end while the plan runs, and keeps workload order', () => {
+    const s = [
+      {
+        type: 'step',
+        step: 'rollout',
+        status: 'running',
+        message: 'Watching',
+        at: '2026-11-22T10:00:00.000Z',
+      },
+      {
+        type: 'workload',
+        workload: gateway,
+        desired: 2,
+        updated: 0,
+        ready: 0,
+        available: 0,
+        message: '',
+        at,
+      },
+      {
+        type: 'workload',
+        workload: { kind: 'Deployment', name: 'core' },
+        desired: 1,
+        updated: 0,
+        ready: 0,
+        available: 0,
+        message: '',
+        at,
+      },
+      {
+        type: 'workload',
+        workload: gateway,
+        desired: 2,
+        updated: 2,
+        ready: 1,
+        available: 1,
+        message: '',
+        at,
+      },
+    ].reduce((st, e) => applyPlanEvent(st, e as PlanEvent), emptyPlanView('Deploy'));
+    assert.equal(s.steps[0]?.since, '2026-11-22T10:00:00.000Z', 'a running step shows how long it runs');
+    assert.deepEqual(
+      s.workloads.map((w) => `${w.label}:${w.updated}`),
+      ['deployment/gateway:2', 'deployment/core:0'],
+    );
+    const done = applyPlanEvent(s, {
+      type: 'step',
+      step: 'rollout',
+      status: 'ok',
+      message: 'Rolled out',
+      at: '2026-11-22T10:00:02.500Z',
+    });
+    assert.deepEqual(done.steps, [{ step: 'rollout', status: 'ok', message: 'Rolled out', ms: 2500 }]);
+  });
+
+  it('keeps the HTTP status of a health check', () => {
+    const s = applyPlanEvent(emptyPlanView('Deploy'), {
+      type: 'health',
+      check: 'readiness',
+      ok: false,
+      status: 503,
+      message: 'GET /ready → 503',
+      at,
+    });
+    assert.deepEqual(s.health, [{ check: 'readiness', ok: false, status: 503, message: 'GET /ready → 503' }]);
+  });
+
+  it('ends a plan that has no result (cancelled, connection lost) with the reason and no running step', () => {
+    const s = applyPlanEvent(emptyPlanView('Deploy'), {
+      type: 'step',
+      step: 'rollout',
+      status: 'running',
+      message: 'Watching',
+      at,
+    });
+    const ended = abortPlanView(s, 'The request was cancelled.');
+    assert.equal(ended.outcome, 'failed');
+    assert.equal(ended.summary, 'The request was cancelled.');
+    assert.deepEqual(ended.steps, [
+      { step: 'rollout', status: 'failed', message: 'Watching (The request was cancelled.)' },
+    ]);
   });
 });

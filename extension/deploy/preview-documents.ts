@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 
-export const PREVIEW_SCHEME = 'slipway-preview';
+/** Read-only virtual documents shown in VS Code's diff editor before a write. */
+export const PREVIEW_SCHEME = 'slipway-diff';
 
 /**
  * Read-only documents for the diff editor: live and desired objects of a deploy, pod templates of two

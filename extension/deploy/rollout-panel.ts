@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import { type HostToPanel, type PlanViewState, isPanelToHost } from '../../protocol';
+import { type HostToPanel, type PlanViewState, assertNever, parsePanelToHost } from '../../protocol';
 
 /**
  * The rollout panel: one webview that shows the latest plan's timeline. It is sent the whole state on
@@ -43,22 +43,40 @@ export class RolloutPanel implements vscode.Disposable {
     const nonce = randomBytes(16).toString('base64');
     const script = panel.webview.asWebviewUri(vscode.Uri.joinPath(root, 'rollout.js'));
     const style = panel.webview.asWebviewUri(vscode.Uri.joinPath(root, 'rollout.css'));
+    const codicons = panel.webview.asWebviewUri(vscode.Uri.joinPath(root, 'codicons', 'codicon.css'));
+    const csp = [
+      "default-src 'none'",
+      `style-src ${panel.webview.cspSource}`,
+      `font-src ${panel.webview.cspSource}`,
+      `script-src 'nonce-${nonce}'`,
+    ].join('; ');
     panel.webview.html = `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src ${panel.webview.cspSource}; script-src 'nonce-${nonce}';">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${codicons.toString()}">
 <link rel="stylesheet" href="${style.toString()}">
 <title>Slipway Rollout</title>
 </head>
 <body>
 <main id="root"><p class="muted">No deploy has run in this window yet.</p></main>
+<div id="announcer" role="status" class="visually-hidden"></div>
 <script nonce="${nonce}" src="${script.toString()}"></script>
 </body>
 </html>`;
     panel.webview.onDidReceiveMessage((m: unknown) => {
-      if (isPanelToHost(m)) this.post();
+      const message = parsePanelToHost(m);
+      if (message === undefined) return;
+      switch (message.type) {
+        case 'ready':
+          // A panel (re)loads empty, e.g. after it was hidden: it asks for what to draw.
+          this.post();
+          return;
+        default:
+          assertNever(message.type, 'panel message');
+      }
     });
     panel.onDidDispose(() => {
       this.panel = undefined;

@@ -1,7 +1,7 @@
 // The only module that knows the workbench's DOM. VS Code's markup is internal and changes between
 // releases, so every selector lives here (checked against VS Code 1.100.3 in code-server 4.100.3) and
 // tests speak in user terms: view containers, views, tree items, commands, notifications.
-import type { Locator, Page } from 'playwright-core';
+import type { FrameLocator, Locator, Page } from 'playwright-core';
 
 export const SELECTORS = {
   workbench: '.monaco-workbench',
@@ -30,6 +30,15 @@ export const SELECTORS = {
   quickInputMessage: '.quick-input-widget .quick-input-message',
   contextMenuItem: '.context-view .monaco-menu .action-item a.action-menu-item',
   webviewFrame: 'iframe.webview',
+  /** The frame inside a webview's outer iframe that holds the extension's HTML. */
+  webviewContentFrame: 'iframe#active-frame',
+  /** A modal dialog (showWarningMessage with modal: true), drawn by the workbench in the browser. */
+  dialog: '.monaco-dialog-box',
+  dialogMessage: '.monaco-dialog-box .dialog-message-text',
+  dialogButton: '.monaco-dialog-box .dialog-buttons .monaco-button',
+  editorTab: '.editor-group-container .tabs-container .tab',
+  editorTabLabel: '.label-name',
+  diffEditor: '.monaco-diff-editor',
 } as const;
 
 const DEFAULT_TIMEOUT = 15_000;
@@ -213,6 +222,36 @@ export async function runCommand(page: Page, commandTitle: string, timeout = DEF
   await widget.waitFor({ state: 'hidden', timeout });
 }
 
+/**
+ * Runs a command that opens a quick input of its own (a picker or an input box) and returns once that is
+ * showing. The palette's widget is reused for it, so waiting for the widget to hide (as `runCommand`
+ * does) races the command; the palette's '>' prefix leaving the box does not.
+ */
+export async function runCommandWithInput(
+  page: Page,
+  commandTitle: string,
+  timeout = DEFAULT_TIMEOUT,
+): Promise<void> {
+  const widget = quickInput(page);
+  if (await widget.isVisible()) await page.keyboard.press('Escape');
+  await page.keyboard.press('F1');
+  const box = page.locator(SELECTORS.quickInputBox);
+  await box.waitFor({ state: 'visible', timeout });
+  await box.fill(`>${commandTitle}`);
+  const row = quickInputRows(page)
+    .filter({ has: page.locator(SELECTORS.quickInputRowLabel).filter({ hasText: exactly(commandTitle) }) })
+    .first();
+  await row.waitFor({ state: 'visible', timeout });
+  await row.click({ timeout });
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const value = (await widget.isVisible()) ? await box.inputValue() : '>';
+    if (!value.startsWith('>')) return;
+    if (Date.now() > deadline) throw new Error(`"${commandTitle}" did not open its own quick input`);
+    await page.waitForTimeout(50);
+  }
+}
+
 /** Right-clicks a tree row and chooses an entry of its context menu, as a user does. */
 export async function treeItemContextAction(
   page: Page,
@@ -234,6 +273,8 @@ export async function treeItemContextAction(
   await item.hover({ timeout });
   await page.keyboard.press('Enter');
   await item.waitFor({ state: 'hidden', timeout });
+  // The pointer would rest on the tree and its hover would cover later screenshots.
+  await page.mouse.move(0, 0);
 }
 
 /** Types into the open quick input (input box or quick pick) and presses Enter. */
@@ -242,4 +283,25 @@ export async function answerQuickInput(page: Page, text: string, timeout = DEFAU
   await box.waitFor({ state: 'visible', timeout });
   await box.fill(text);
   await page.keyboard.press('Enter');
+}
+
+/** The button of the open modal dialog with this label. */
+export function dialogButton(page: Page, label: string): Locator {
+  return page
+    .locator(SELECTORS.dialogButton)
+    .filter({ hasText: exactly(label) })
+    .first();
+}
+
+/** An editor tab by (part of) its title. */
+export function editorTab(page: Page, title: string | RegExp): Locator {
+  return page
+    .locator(SELECTORS.editorTab)
+    .filter({ has: page.locator(SELECTORS.editorTabLabel).filter({ hasText: title }) })
+    .first();
+}
+
+/** The content of the first webview panel, where its HTML lives (two iframes deep). */
+export function webviewContent(page: Page): FrameLocator {
+  return page.frameLocator(SELECTORS.webviewFrame).first().frameLocator(SELECTORS.webviewContentFrame);
 }

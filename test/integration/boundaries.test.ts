@@ -76,6 +76,10 @@ describe('module boundaries', () => {
       'README.md',
       'dist/cli.js',
       'dist/extension.js',
+      'dist/webview/codicons/codicon.css',
+      'dist/webview/codicons/codicon.ttf',
+      'dist/webview/rollout.css',
+      'dist/webview/rollout.js',
       'package.json',
       'schemas/slipway.schema.json',
     ]);

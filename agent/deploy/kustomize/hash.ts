@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-
-type Json = Record<string, unknown>;
+import type { Json } from './shared';
 
 /** Go's encoding/json: map keys sorted, and <, >, & escaped as it does by default. */
 function goJson(v: unknown): string {
@@ -32,7 +31,6 @@ export function nameHash(obj: Json): string {
   const kind = String(obj['kind']);
   const m: Json = { kind, name: '', data: obj['data'] ?? {} };
   if (kind === 'Secret') m['type'] = obj['type'] ?? 'Opaque';
-  if (obj['immutable'] !== undefined) m['immutable'] = obj['immutable'];
   if (kind === 'ConfigMap' && obj['binaryData'] !== undefined) m['binaryData'] = obj['binaryData'];
   const hex = createHash('sha256').update(goJson(m)).digest('hex');
   const swap: Record<string, string> = { '0': 'g', '1': 'h', '3': 'k', a: 'm', e: 't' };

@@ -1,11 +1,11 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
-import { LineCounter, parseAllDocuments } from 'yaml';
-import { AgentFailure, agentError } from '../../../protocol';
+import { join, resolve } from 'node:path';
+import { applyPatchTo, patchBodies } from './apply-patches';
+import { applyGenerators } from './generators';
 import { nameHash } from './hash';
 import { legacyCompare } from './order';
-import { jsonPatch, strategicMerge } from './patch';
 import { fixReferences } from './references';
+import { type Json, invalid, isRecord, meta, resOf, strings } from './shared';
 import {
   type Res,
   applyAnnotations,
@@ -14,6 +14,8 @@ import {
   applyNamespace,
   applyReplicas,
 } from './transforms';
+import { checkKustomization } from './validate';
+import { parseDocs } from './yaml-docs';
 
 export const KUSTOMIZATION_FILES: readonly string[] = [
   'kustomization.yaml',
@@ -26,33 +28,8 @@ export interface RenderedObject {
   file: string;
 }
 
-type Json = Record<string, unknown>;
-
-function isRecord(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** The fields of a kustomization Slipway renders; anything else is refused by name. */
-const SUPPORTED = new Set([
-  'apiVersion',
-  'kind',
-  'resources',
-  'bases',
-  'namespace',
-  'namePrefix',
-  'nameSuffix',
-  'commonLabels',
-  'labels',
-  'commonAnnotations',
-  'images',
-  'replicas',
-  'patches',
-  'patchesStrategicMerge',
-  'patchesJson6902',
-  'configMapGenerator',
-  'secretGenerator',
-  'generatorOptions',
-]);
+/** Kinds whose names are API names (`<plural>.<group>`, `<version>.<group>`) or the namespace itself. */
+const UNPREFIXED = new Set(['Namespace', 'CustomResourceDefinition', 'APIService']);
 
 function kustomizationFile(dir: string): string | undefined {
   for (const f of KUSTOMIZATION_FILES) {
@@ -66,25 +43,11 @@ export function isKustomizeDir(dir: string): boolean {
   return existsSync(dir) && statSync(dir).isDirectory() && kustomizationFile(dir) !== undefined;
 }
 
-function invalid(message: string): AgentFailure {
-  return new AgentFailure(agentError('INVALID', message));
-}
-
 /** Every YAML document of a file, with a file:line error for broken YAML. */
 function readDocs(file: string): Json[] {
   if (!existsSync(file)) throw invalid(`${file} does not exist (listed in a kustomization). Fix the path.`);
-  const text = readFileSync(file, 'utf8');
-  const counter = new LineCounter();
   const out: Json[] = [];
-  for (const doc of parseAllDocuments(text, { lineCounter: counter, prettyErrors: false })) {
-    const e = doc.errors[0];
-    if (e !== undefined) {
-      throw invalid(
-        `${file}:${counter.linePos(e.pos[0]).line}: ${e.message.split('\n')[0] ?? 'YAML error'}. Fix the YAML.`,
-      );
-    }
-    const v: unknown = doc.toJS();
-    if (v === null || v === undefined) continue;
+  for (const v of parseDocs(readFileSync(file, 'utf8'), file)) {
     if (!isRecord(v)) throw invalid(`${file}: a document is not a mapping.`);
     if (v['kind'] === 'List' && Array.isArray(v['items'])) out.push(...v['items'].filter(isRecord));
     else out.push(v);
@@ -92,168 +55,44 @@ function readDocs(file: string): Json[] {
   return out;
 }
 
-function strings(v: unknown): string[] {
-  return Array.isArray(v) ? v.map(String) : [];
-}
-
-function meta(o: Json): Json {
-  if (!isRecord(o['metadata'])) o['metadata'] = {};
-  return o['metadata'] as Json;
-}
-
-function nameOf(o: Json): string {
-  return String(meta(o)['name'] ?? '');
-}
-
-function resOf(object: Json, file: string): Res {
-  const name = nameOf(object);
-  return { object, file, names: new Set([name]), originalName: name };
-}
-
-/** `KEY=VALUE` pairs of a literal or an env file line; surrounding quotes are dropped, as kustomize does. */
-function pair(text: string, where: string): [string, string] {
-  const i = text.indexOf('=');
-  if (i <= 0) throw invalid(`${where}: "${text}" is not KEY=VALUE.`);
-  let value = text.slice(i + 1);
-  if (
-    value.length >= 2 &&
-    ((value.startsWith('"') && value.endsWith('"')) || (value.startsWith("'") && value.endsWith("'")))
-  ) {
-    value = value.slice(1, -1);
-  }
-  return [text.slice(0, i).trim(), value];
-}
-
-function generate(kind: 'ConfigMap' | 'Secret', g: Json, dir: string, file: string, options: Json): Res {
-  const where = `${file} (${kind === 'ConfigMap' ? 'configMapGenerator' : 'secretGenerator'} ${String(g['name'])})`;
-  const data: Record<string, string> = {};
-  const add = (k: string, v: string): void => {
-    data[k] = kind === 'Secret' ? Buffer.from(v).toString('base64') : v;
-  };
-  for (const lit of strings(g['literals'])) add(...pair(lit, where));
-  for (const env of strings(g['envs'] ?? (g['env'] === undefined ? [] : [g['env']]))) {
-    for (const line of readFileSync(resolve(dir, env), 'utf8').split('\n')) {
-      const t = line.trim();
-      if (t === '' || t.startsWith('#')) continue;
-      add(...pair(t, `${where} ${env}`));
+/** kustomize refuses two objects with the same kind, namespace and name in one kustomization. */
+function refuseDuplicates(resources: Res[], file: string): void {
+  const seen = new Set<string>();
+  for (const r of resources) {
+    const m = meta(r.object);
+    const group = String(r.object['apiVersion'] ?? '')
+      .split('/')
+      .slice(0, -1)
+      .join('/');
+    const id = `${String(r.object['kind'])}.${group}/${String(m['name'])}.${String(m['namespace'] ?? '')}`;
+    if (seen.has(id)) {
+      throw invalid(
+        `${file}: ${String(r.object['kind'])} ${String(m['name'])} is listed twice (again in ${r.file}). Keep one, or give one a different name.`,
+      );
     }
+    seen.add(id);
   }
-  for (const f of strings(g['files'])) {
-    const i = f.indexOf('=');
-    const [key, path] = i > 0 ? [f.slice(0, i), f.slice(i + 1)] : [basename(f), f];
-    add(key, readFileSync(resolve(dir, path), 'utf8'));
-  }
-  const opts = { ...options, ...(isRecord(g['options']) ? g['options'] : {}) };
-  const metadata: Json = { name: String(g['name']) };
-  if (typeof g['namespace'] === 'string') metadata['namespace'] = g['namespace'];
-  if (isRecord(opts['labels'])) metadata['labels'] = { ...opts['labels'] };
-  if (isRecord(opts['annotations'])) metadata['annotations'] = { ...opts['annotations'] };
-  const object: Json = { apiVersion: 'v1', kind, metadata };
-  if (kind === 'Secret') object['type'] = typeof g['type'] === 'string' ? g['type'] : 'Opaque';
-  if (Object.keys(data).length > 0) object['data'] = data;
-  const res = resOf(object, file);
-  res.hashed = opts['disableNameSuffixHash'] !== true;
-  return res;
-}
-
-function matchesTarget(o: Json, t: Json): boolean {
-  const av = String(o['apiVersion'] ?? '');
-  const [group, version] = av.includes('/') ? av.split('/') : ['', av];
-  const m = meta(o);
-  const re = (pattern: unknown, value: string): boolean =>
-    pattern === undefined || new RegExp(`^(?:${String(pattern)})$`).test(value);
-  if (!re(t['kind'], String(o['kind'] ?? ''))) return false;
-  if (!re(t['name'], String(m['name'] ?? ''))) return false;
-  if (!re(t['namespace'], String(m['namespace'] ?? ''))) return false;
-  if (t['group'] !== undefined && t['group'] !== group) return false;
-  if (t['version'] !== undefined && t['version'] !== version) return false;
-  const selector = (text: unknown, values: unknown): boolean => {
-    if (typeof text !== 'string') return true;
-    const have = isRecord(values) ? values : {};
-    return text.split(',').every((term) => {
-      const [k, v] = term.split('=');
-      return v === undefined ? k !== undefined && k in have : have[(k ?? '').trim()] === v.trim();
-    });
-  };
-  return selector(t['labelSelector'], m['labels']) && selector(t['annotationSelector'], m['annotations']);
-}
-
-function findByPatch(resources: Res[], patch: Json, where: string): Res {
-  const kind = patch['kind'];
-  const name = meta(patch)['name'];
-  const found = resources.find((r) => r.object['kind'] === kind && r.names.has(String(name)));
-  if (found === undefined) {
-    throw invalid(
-      `${where}: the patch targets ${String(kind)} ${String(name)}, which is not among the resources.`,
-    );
-  }
-  return found;
-}
-
-function applyPatchTo(resources: Res[], body: unknown, target: Json | undefined, where: string): void {
-  const isJson6902 = Array.isArray(body);
-  if (target === undefined) {
-    if (isJson6902 || !isRecord(body)) throw invalid(`${where}: a JSON 6902 patch needs a target.`);
-    const r = findByPatch(resources, body, where);
-    const patch = { ...body, metadata: { ...meta(body) } };
-    delete (patch['metadata'] as Json)['name'];
-    r.object = strategicMerge(r.object, patch) as Json;
-    return;
-  }
-  const matched = resources.filter((r) => matchesTarget(r.object, target));
-  for (const r of matched) {
-    if (isJson6902) r.object = jsonPatch(r.object, body, where) as Json;
-    else if (isRecord(body)) {
-      const patch = { ...body, metadata: { ...meta(body) } };
-      delete (patch['metadata'] as Json)['name'];
-      r.object = strategicMerge(r.object, patch) as Json;
-    }
-  }
-}
-
-/** One patch file or inline patch: YAML of an object (strategic merge) or of a list (JSON 6902). */
-function patchBodies(p: Json | string, dir: string, file: string): { body: unknown; where: string }[] {
-  if (typeof p === 'string') {
-    const path = resolve(dir, p);
-    if (existsSync(path)) return readPatchFile(path);
-    return parseAllDocuments(p).map((d) => ({ body: d.toJS() as unknown, where: `${file} (inline patch)` }));
-  }
-  if (typeof p['path'] === 'string') return readPatchFile(resolve(dir, p['path']));
-  if (typeof p['patch'] === 'string') {
-    return parseAllDocuments(p['patch']).map((d) => ({
-      body: d.toJS() as unknown,
-      where: `${file} (inline patch)`,
-    }));
-  }
-  throw invalid(`${file}: a patch has neither path nor patch.`);
-}
-
-function readPatchFile(path: string): { body: unknown; where: string }[] {
-  if (!existsSync(path)) throw invalid(`${path} does not exist (listed as a patch). Fix the path.`);
-  return parseAllDocuments(readFileSync(path, 'utf8')).map((d) => ({
-    body: d.toJS() as unknown,
-    where: path,
-  }));
 }
 
 /** One kustomization: resources and bases, generators, then its transformers in kustomize's order. */
-function accumulate(dir: string, seen: Set<string>): Res[] {
+function accumulate(dir: string, ancestors: readonly string[]): Res[] {
   const file = kustomizationFile(dir);
   if (file === undefined) {
     throw invalid(
-      `${dir} is listed as a kustomize resource but has no kustomization.yaml. Add one or list its files.`,
+      `${dir} has no kustomization file (kustomization.yaml, kustomization.yml or Kustomization). Add one, or list the folder's files instead.`,
     );
   }
-  if (seen.has(file)) throw invalid(`${file} includes itself through its resources (a cycle).`);
-  seen.add(file);
+  // kustomize's loader refuses a folder that is, or contains, one of the folders that led to it.
+  const cycle = ancestors.find((a) => a === dir || a.startsWith(`${dir}/`));
+  if (cycle !== undefined) {
+    throw invalid(
+      `${file} is reached again from ${cycle} (a cycle; kustomize refuses a folder that contains the kustomization listing it). List a sibling folder such as a base instead.`,
+    );
+  }
+  const chain = [...ancestors, dir];
   const docs = readDocs(file);
   const k = docs[0] ?? {};
-  const unknown = Object.keys(k).filter((key) => !SUPPORTED.has(key));
-  if (unknown.length > 0) {
-    throw invalid(
-      `${file}: Slipway's kustomize does not support ${unknown.map((u) => `"${u}"`).join(', ')}; nothing was rendered. Remove ${unknown.length === 1 ? 'it' : 'them'} or render with kustomize and deploy the output.`,
-    );
-  }
+  checkKustomization(k, file);
   const resources: Res[] = [];
   for (const entry of [...strings(k['resources']), ...strings(k['bases'])]) {
     if (/^(https?:\/\/|github\.com\/|git@|ssh:\/\/)/.test(entry) || entry.includes('?ref=')) {
@@ -261,62 +100,22 @@ function accumulate(dir: string, seen: Set<string>): Res[] {
         `${file}: the remote resource "${entry}" is not supported; vendor it into the repository.`,
       );
     }
-    const path = resolve(dir, entry);
-    if (existsSync(path) && statSync(path).isDirectory()) resources.push(...accumulate(path, seen));
+    const target = resolve(dir, entry);
+    if (existsSync(target) && statSync(target).isDirectory()) resources.push(...accumulate(target, chain));
     else {
       // kustomize's load restrictor: a file must sit in or below its kustomization's folder.
-      if (!path.startsWith(`${dir}/`)) {
+      if (!target.startsWith(`${dir}/`)) {
         throw invalid(
           `${file}: the file ${entry} is outside the kustomization's folder, which kustomize refuses. List its folder (with a kustomization) instead.`,
         );
       }
-      for (const o of readDocs(path)) resources.push(resOf(o, path));
+      for (const o of readDocs(target)) resources.push(resOf(o, target));
     }
   }
 
-  const options = isRecord(k['generatorOptions']) ? k['generatorOptions'] : {};
-  for (const [field, kind] of [
-    ['configMapGenerator', 'ConfigMap'],
-    ['secretGenerator', 'Secret'],
-  ] as const) {
-    for (const g of Array.isArray(k[field]) ? k[field].filter(isRecord) : []) {
-      const made = generate(kind, g, dir, file, options);
-      const behavior = String(g['behavior'] ?? 'create');
-      const existing = resources.find(
-        (r) => r.object['kind'] === kind && r.originalName === nameOf(made.object),
-      );
-      if (behavior === 'create') {
-        if (existing !== undefined)
-          throw invalid(
-            `${file}: ${field} ${nameOf(made.object)} already exists; use behavior: merge or replace.`,
-          );
-        resources.push(made);
-      } else if (existing === undefined) {
-        throw invalid(
-          `${file}: ${field} ${nameOf(made.object)} has behavior ${behavior} but no base generates it.`,
-        );
-      } else if (behavior === 'merge') {
-        const data = {
-          ...(isRecord(existing.object['data']) ? existing.object['data'] : {}),
-          ...(isRecord(made.object['data']) ? made.object['data'] : {}),
-        };
-        existing.object['data'] = data;
-        const m = meta(existing.object);
-        const mm = meta(made.object);
-        if (isRecord(mm['labels']))
-          m['labels'] = { ...(isRecord(m['labels']) ? m['labels'] : {}), ...mm['labels'] };
-        if (isRecord(mm['annotations']))
-          m['annotations'] = {
-            ...(isRecord(m['annotations']) ? m['annotations'] : {}),
-            ...mm['annotations'],
-          };
-        existing.hashed = existing.hashed === true && made.hashed === true;
-      } else {
-        existing.object = made.object;
-        existing.hashed = made.hashed === true;
-      }
-    }
-  }
+  refuseDuplicates(resources, file);
+  applyGenerators(k, dir, file, resources);
+  for (const r of resources) r.scopes.push(dir);
 
   // Transformers, in the order kustomize runs its builtins.
   for (const p of strings(k['patchesStrategicMerge'])) {
@@ -327,12 +126,20 @@ function accumulate(dir: string, seen: Set<string>): Res[] {
     const target = isRecord(p) && isRecord(p['target']) ? p['target'] : undefined;
     for (const { body, where } of patchBodies(p, dir, file)) applyPatchTo(resources, body, target, where);
   }
-  if (typeof k['namespace'] === 'string') applyNamespace(resources, k['namespace']);
+  if (typeof k['namespace'] === 'string') {
+    if (resources.filter((r) => r.object['kind'] === 'Namespace').length > 1) {
+      throw invalid(
+        `${file}: namespace "${k['namespace']}" would rename every Namespace object to it, and there are several. Keep one Namespace object in this kustomization.`,
+      );
+    }
+    applyNamespace(resources, k['namespace']);
+  }
   const prefix = typeof k['namePrefix'] === 'string' ? k['namePrefix'] : '';
   const suffix = typeof k['nameSuffix'] === 'string' ? k['nameSuffix'] : '';
   if (prefix !== '' || suffix !== '') {
     for (const r of resources) {
-      if (r.object['kind'] === 'Namespace' || r.object['kind'] === 'CustomResourceDefinition') continue;
+      // kustomize's prefix/suffix field specs leave out the objects whose names carry meaning.
+      if (UNPREFIXED.has(String(r.object['kind']))) continue;
       const m = meta(r.object);
       m['name'] = `${prefix}${String(m['name'])}${suffix}`;
       r.names.add(String(m['name']));
@@ -366,7 +173,7 @@ function accumulate(dir: string, seen: Set<string>): Res[] {
  */
 export function renderKustomization(dir: string): RenderedObject[] {
   const root = resolve(dir);
-  const resources = accumulate(root, new Set());
+  const resources = accumulate(root, []);
   // As kustomize does last: hash suffixes on generated names, then every reference to a renamed object.
   for (const r of resources) {
     if (r.hashed !== true) continue;

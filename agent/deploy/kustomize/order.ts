@@ -1,3 +1,5 @@
+import type { Json } from './shared';
+
 /** kustomize's legacy output order (its default): these kinds first, in this order... */
 const FIRST = [
   'Namespace',
@@ -26,12 +28,15 @@ const FIRST = [
 /** ...these last, and everything else between, by group, version and kind. */
 const LAST = ['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration'];
 
-type Json = Record<string, unknown>;
-
 function gvk(o: Json): { group: string; version: string; kind: string } {
   const av = String(o['apiVersion'] ?? '');
   const [group, version] = av.includes('/') ? av.split('/') : ['', av];
   return { group: group ?? '', version: version ?? '', kind: String(o['kind'] ?? '') };
+}
+
+/** kustomize's Gvk.String(): an empty part is spelled "~G", "~V" or "~K", so the core group sorts last. */
+function gvkString(g: { group: string; version: string; kind: string }): string {
+  return `${g.group === '' ? '~G' : g.group}_${g.version === '' ? '~V' : g.version}_${g.kind === '' ? '~K' : g.kind}`;
 }
 
 function rank(kind: string): number {
@@ -57,7 +62,7 @@ export function legacyCompare(a: Json, b: Json): number {
   const rb = rank(gb.kind);
   if (ra !== rb) return ra - rb;
   if (ra === FIRST.length) {
-    const g = cmp(`${ga.group}_${ga.version}_${ga.kind}`, `${gb.group}_${gb.version}_${gb.kind}`);
+    const g = cmp(gvkString(ga), gvkString(gb));
     if (g !== 0) return g;
   }
   return cmp(id(a), id(b));

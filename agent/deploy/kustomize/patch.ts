@@ -1,10 +1,5 @@
 import { AgentFailure, agentError } from '../../../protocol';
-
-type Json = Record<string, unknown>;
-
-function isRecord(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+import { type Json, isRecord } from './shared';
 
 /** Merge keys of the lists kustomize merges by key in a strategic merge patch (the common ones). */
 const MERGE_KEYS: Record<string, string> = {
@@ -31,10 +26,14 @@ function mergeKey(field: string, items: unknown[]): string | undefined {
   return MERGE_KEYS[field];
 }
 
-/** A strategic merge patch as kubectl and kustomize apply it: maps merge, keyed lists merge by key. */
-export function strategicMerge(base: unknown, patch: unknown, field = ''): unknown {
+/**
+ * A strategic merge patch as kustomize applies it: maps merge, keyed lists merge by key. `keyed` is false
+ * for kinds outside Kubernetes' own API groups: kustomize has no schema for them, so their lists are
+ * replaced whole.
+ */
+export function strategicMerge(base: unknown, patch: unknown, field = '', keyed = true): unknown {
   if (!isRecord(patch)) {
-    if (Array.isArray(patch) && Array.isArray(base)) return mergeList(base, patch, field);
+    if (Array.isArray(patch) && Array.isArray(base) && keyed) return mergeList(base, patch, field);
     return patch;
   }
   if (patch['$patch'] === 'delete') return undefined;
@@ -50,7 +49,7 @@ export function strategicMerge(base: unknown, patch: unknown, field = ''): unkno
       Reflect.deleteProperty(out, k);
       continue;
     }
-    const merged = strategicMerge(out[k], v, k);
+    const merged = strategicMerge(out[k], v, k, keyed);
     if (merged === undefined) Reflect.deleteProperty(out, k);
     else out[k] = merged;
   }
@@ -64,6 +63,9 @@ function mergeList(base: unknown[], patch: unknown[], field: string): unknown[] 
       return patch.filter((p) => !(isRecord(p) && p['$patch']));
     return patch;
   }
+  if (field === 'ports' && [...base, ...patch].some((x) => isRecord(x) && x['protocol'] !== undefined)) {
+    return mergePorts(base, patch, key);
+  }
   // kustomize (kyaml) puts the patch's elements first, in patch order, then the base's others.
   const out: unknown[] = [];
   const touched = new Set<unknown>();
@@ -73,10 +75,34 @@ function mergeList(base: unknown[], patch: unknown[], field: string): unknown[] 
     const match = base.find((b) => isRecord(b) && b[key] === p[key]);
     if (match !== undefined) touched.add(match);
     if (p['$patch'] === 'delete') continue;
-    out.push(strategicMerge(match, p, ''));
+    out.push(strategicMerge(match, p));
   }
   for (const b of base) if (!touched.has(b)) out.push(b);
   return out;
+}
+
+/**
+ * Ports once any of them names a protocol: kustomize 5.5 keys them by number and protocol, puts the patch's
+ * new ports first and keeps the base's in place (merged with their patch port). A patch port whose number
+ * matches but whose protocol is set on one side only is dropped, as kustomize drops it.
+ */
+function mergePorts(base: unknown[], patch: Json[], key: string): unknown[] {
+  const merged = new Map<unknown, Json | undefined>();
+  const added: unknown[] = [];
+  for (const p of patch) {
+    const same = base.filter((b): b is Json => isRecord(b) && b[key] === p[key]);
+    const exact = same.find((b) => b['protocol'] === p['protocol']);
+    if (exact !== undefined) merged.set(exact, p);
+    else if (same.length > 0 && same.some((b) => b['protocol'] === undefined || p['protocol'] === undefined))
+      continue;
+    else if (p['$patch'] !== 'delete') added.push(strategicMerge(undefined, p));
+  }
+  const kept = base.flatMap((b) => {
+    if (!merged.has(b)) return [b];
+    const p = merged.get(b);
+    return p === undefined || p['$patch'] === 'delete' ? [] : [strategicMerge(b, p)];
+  });
+  return [...added, ...kept];
 }
 
 function unescape(token: string): string {

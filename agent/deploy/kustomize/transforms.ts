@@ -1,17 +1,17 @@
-type Json = Record<string, unknown>;
+import { type Json, isRecord } from './shared';
 
 /** One object being rendered, with every name it has had (references may use any of them). */
 export interface Res {
   object: Json;
   file: string;
   names: Set<string>;
+  /** The kustomization folders the object passed through, innermost first: its scopes for references. */
+  scopes: string[];
   originalName: string;
+  /** The namespace the object was declared in ('' for none), which RBAC subjects refer to. */
+  originalNamespace: string;
   /** A generated ConfigMap or Secret that gets kustomize's content hash suffix. */
   hashed?: boolean;
-}
-
-function isRecord(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** The map at a path, created on the way when `create` (as kustomize's fieldSpecs `create: true`). */
@@ -31,6 +31,10 @@ function mapAt(o: Json, path: string[], create: boolean): Json | undefined {
   return cur;
 }
 
+/**
+ * The kinds kustomize's built-in schema knows as cluster-scoped (it predates some: FlowSchema, for one,
+ * gets a namespace from kustomize, so it is not listed). Every other kind, CRD instances too, is namespaced.
+ */
 const CLUSTER_SCOPED = new Set([
   'Namespace',
   'ClusterRole',
@@ -39,13 +43,17 @@ const CLUSTER_SCOPED = new Set([
   'PersistentVolume',
   'StorageClass',
   'PriorityClass',
+  'PodSecurityPolicy',
   'IngressClass',
+  'RuntimeClass',
   'ValidatingWebhookConfiguration',
   'MutatingWebhookConfiguration',
   'APIService',
+  'CertificateSigningRequest',
+  'ComponentStatus',
   'Node',
   'CSIDriver',
-  'RuntimeClass',
+  'CSINode',
   'VolumeAttachment',
 ]);
 
@@ -54,16 +62,20 @@ const WORKLOADS = new Set(['Deployment', 'ReplicaSet', 'DaemonSet', 'StatefulSet
 export function applyNamespace(resources: Res[], namespace: string): void {
   for (const r of resources) {
     const kind = String(r.object['kind']);
-    if (!CLUSTER_SCOPED.has(kind)) (mapAt(r.object, ['metadata'], true) as Json)['namespace'] = namespace;
-    if (kind === 'RoleBinding' || kind === 'ClusterRoleBinding') {
-      for (const s of Array.isArray(r.object['subjects']) ? r.object['subjects'].filter(isRecord) : []) {
-        if (
-          s['kind'] === 'ServiceAccount' &&
-          (s['namespace'] === undefined || s['namespace'] === 'default')
-        ) {
-          s['namespace'] = namespace;
-        }
-      }
+    const metadata = mapAt(r.object, ['metadata'], true) as Json;
+    if (!CLUSTER_SCOPED.has(kind)) metadata['namespace'] = namespace;
+    // Where kustomize's namespace field specs reach into an object: an APIService's Service (created when
+    // missing) and a CRD's conversion webhook Service (only when present). Webhook configurations are left
+    // to the name references.
+    if (kind === 'APIService') (mapAt(r.object, ['spec', 'service'], true) as Json)['namespace'] = namespace;
+    if (kind === 'CustomResourceDefinition') {
+      const service = mapAt(r.object, ['spec', 'conversion', 'webhook', 'clientConfig', 'service'], false);
+      if (service !== undefined) service['namespace'] = namespace;
+    }
+    // kustomize 5 renames a Namespace object to the kustomization's namespace.
+    if (kind === 'Namespace') {
+      metadata['name'] = namespace;
+      r.names.add(namespace);
     }
   }
 }
@@ -107,7 +119,19 @@ export function applyLabels(
       merge(mapAt(o, ['spec', 'selector', 'matchLabels'], false), values);
     if (kind === 'CronJob')
       merge(mapAt(o, ['spec', 'jobTemplate', 'spec', 'selector', 'matchLabels'], false), values);
-    if (kind === 'NetworkPolicy') merge(mapAt(o, ['spec', 'podSelector', 'matchLabels'], false), values);
+    if (kind === 'NetworkPolicy') {
+      // Only selectors that already have matchLabels: an empty selector means "all pods" and stays so.
+      merge(mapAt(o, ['spec', 'podSelector', 'matchLabels'], false), values);
+      const peers = (rules: unknown, field: string): Json[] =>
+        (Array.isArray(rules) ? rules.filter(isRecord) : []).flatMap((rule) => {
+          const list = rule[field];
+          return Array.isArray(list) ? list.filter(isRecord) : [];
+        });
+      const spec = mapAt(o, ['spec'], false);
+      for (const peer of [...peers(spec?.['ingress'], 'from'), ...peers(spec?.['egress'], 'to')]) {
+        merge(mapAt(peer, ['podSelector', 'matchLabels'], false), values);
+      }
+    }
   }
 }
 
@@ -170,9 +194,11 @@ export function applyImages(resources: Res[], images: Json[]): void {
       const rule = images.find((i) => i['name'] === parts.name);
       if (rule === undefined) continue;
       const name = typeof rule['newName'] === 'string' ? rule['newName'] : parts.name;
-      if (typeof rule['digest'] === 'string') c['image'] = `${name}@${rule['digest']}`;
-      else if (rule['newTag'] !== undefined) c['image'] = `${name}:${String(rule['newTag'])}`;
-      else c['image'] = `${name}${parts.tag}${parts.digest}`;
+      // A new tag or digest replaces both the old tag and the old digest; given both, kustomize keeps both.
+      const tag = rule['newTag'] === undefined ? undefined : `:${String(rule['newTag'])}`;
+      const digest = typeof rule['digest'] === 'string' ? `@${rule['digest']}` : undefined;
+      if (tag === undefined && digest === undefined) c['image'] = `${name}${parts.tag}${parts.digest}`;
+      else c['image'] = `${name}${tag ?? ''}${digest ?? ''}`;
     }
   }
 }
