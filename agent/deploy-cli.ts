@@ -8,7 +8,6 @@ import {
   type PlanEvent,
   type PlanOutcome,
   type PlanResult,
-  type WorkloadKind,
   type WorkloadRef,
 } from '../protocol';
 import { Guards } from './deploy/guard';
@@ -25,6 +24,7 @@ import {
   rememberWorkspace,
 } from './deploy/target';
 import { loadKubeconfigs } from './kube/kubeconfig';
+import { parseWorkloadRef } from './project/config';
 
 /** Exit codes every deploy command shares; CI scripts branch on them. */
 export const EXIT = { ok: 0, failed: 1, invalid: 2, rolledBack: 3, blocked: 4 } as const;
@@ -91,29 +91,17 @@ export function isDeployCommand(c: string | undefined): c is DeployCommand {
   return c !== undefined && Object.prototype.hasOwnProperty.call(DEPLOY_USAGE, c);
 }
 
-const KINDS: Record<string, WorkloadKind> = {
-  deployment: 'Deployment',
-  deployments: 'Deployment',
-  deploy: 'Deployment',
-  statefulset: 'StatefulSet',
-  statefulsets: 'StatefulSet',
-  sts: 'StatefulSet',
-  daemonset: 'DaemonSet',
-  daemonsets: 'DaemonSet',
-  ds: 'DaemonSet',
-};
-
 class UsageError extends Error {}
 
 function workloadArg(arg: string | undefined): WorkloadRef {
-  const m = /^([A-Za-z]+)(?:\.apps)?\/([a-z0-9]([-a-z0-9.]*[a-z0-9])?)$/.exec(arg ?? '');
-  const kind = m?.[1] === undefined ? undefined : KINDS[m[1].toLowerCase()];
-  if (m === null || kind === undefined || m[2] === undefined) {
+  // kubectl also accepts the group-qualified form, e.g. deployment.apps/gateway.
+  const ref = parseWorkloadRef((arg ?? '').replace(/^([A-Za-z]+)\.apps\//, '$1/'));
+  if (ref === undefined || !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(ref.name)) {
     throw new UsageError(
       `"${arg ?? ''}" is not a workload: use KIND/NAME, e.g. deployment/gateway, statefulset/postgres or daemonset/agent.`,
     );
   }
-  return { kind, name: m[2] };
+  return ref;
 }
 
 function intArg(v: string | undefined, flag: string): number | undefined {
