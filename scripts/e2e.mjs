@@ -165,16 +165,28 @@ async function runExtensionHostSuites() {
     totals.failures += 1;
   } finally {
     await workbench.stop();
-    stopAgent(agentDir);
+    await stopAgent(agentDir);
   }
 }
 
-/** The extension starts its agent detached (it is shared by windows); a test run's agent ends with it. */
-function stopAgent(dir) {
-  try {
-    process.kill(JSON.parse(readFileSync(join(dir, 'agent.json'), 'utf8')).pid, 'SIGTERM');
-  } catch {
-    // No agent was started, or it is already gone.
+/**
+ * The extension starts its agent detached (it is shared by windows); a test run's agent ends with it. An
+ * agent the extension was still starting as the workbench stopped advertises itself a moment later, so
+ * the folder is watched briefly and whatever it names is stopped.
+ */
+async function stopAgent(dir) {
+  const stopped = new Set();
+  for (const deadline = Date.now() + 3000; Date.now() < deadline;) {
+    try {
+      const pid = JSON.parse(readFileSync(join(dir, 'agent.json'), 'utf8')).pid;
+      if (!stopped.has(pid)) {
+        process.kill(pid, 'SIGTERM');
+        stopped.add(pid);
+      }
+    } catch {
+      // No agent advertised (yet), or it is already gone.
+    }
+    await new Promise((r) => setTimeout(r, 200));
   }
 }
 
