@@ -1,4 +1,3 @@
-import { gzipSync } from 'node:zlib';
 import { parseAllDocuments } from 'yaml';
 import {
   AgentFailure,
@@ -7,15 +6,23 @@ import {
   type HelmRevision,
   type PlanEvent,
 } from '../../protocol';
-import type { KubeClient } from '../kube/client';
-import { decodeHelmRelease, helmRevisionFromSecret } from '../kube/helm';
+import type { KubeClient, ObjectRef } from '../kube/client';
+import {
+  decodeHelmRelease,
+  encodeHelmRelease,
+  type HelmRelease,
+  helmReleaseJson,
+  helmRevisionFromSecret,
+  helmTime,
+  readHelmRelease,
+} from '../kube/helm';
 import type { KubeObject, Secret } from '../kube/objects';
 
 /**
  * Helm 3 releases as Helm's Secret storage driver keeps them (pkg/storage/driver/secrets.go): one Secret
- * `sh.helm.release.v1.<name>.v<version>` of type `helm.sh/release.v1` per revision, labelled
- * name/owner/status/version, holding base64(gzip(JSON)) of the release. Reading and writing them directly
- * lets Slipway roll a release back the way `helm rollback` does, without the helm binary.
+ * `sh.helm.release.v1.<name>.v<version>` of type `helm.sh/release.v1` per revision. Reading and writing
+ * them directly lets Slipway show history and roll a release back the way `helm rollback` does
+ * (pkg/action/rollback.go) without the helm binary.
  */
 
 type Json = Record<string, unknown>;
@@ -24,37 +31,223 @@ function isRecord(v: unknown): v is Json {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-interface StoredRelease {
-  secret: Secret;
-  /** The decoded release JSON; its values may hold secrets and never leave this module. */
-  release: Json;
-  version: number;
-  status: string;
-}
+/** Helm stamps every object it applies so that a later install or upgrade recognises it as the release's. */
+const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
+const RELEASE_NAME_ANNOTATION = 'meta.helm.sh/release-name';
+const RELEASE_NAMESPACE_ANNOTATION = 'meta.helm.sh/release-namespace';
+const RESOURCE_POLICY_ANNOTATION = 'helm.sh/resource-policy';
 
-/** Helm's own encoding of a release (the inverse of decodeHelmRelease): base64 of gzipped JSON. */
-export function encodeHelmRelease(release: Json): string {
-  return gzipSync(Buffer.from(JSON.stringify(release))).toString('base64');
-}
-
-function secretName(release: string, version: number): string {
+export function helmSecretName(release: string, version: number): string {
   return `sh.helm.release.v1.${release}.v${version}`;
 }
 
-/** Helm's timestamps: RFC 3339 with the local offset; UTC here, as the agent cannot know the cluster's. */
-function helmTime(d: Date): string {
-  return d.toISOString().replace(/\.(\d{3})Z$/, '.$1000000Z');
+export function unixSeconds(d: Date): string {
+  return String(Math.floor(d.getTime() / 1000));
 }
 
-function unixSeconds(d: Date): string {
-  return String(Math.floor(d.getTime() / 1000));
+/**
+ * The storage Secret of a release, labelled as Helm's driver labels it: the release's own labels, then
+ * name/owner/status/version, which the release's labels cannot override. `driverLabels` carries
+ * `createdAt` (Create) or `modifiedAt` (Update); Update starts from fresh labels, so it drops `createdAt`.
+ */
+export function helmStorageSecret(
+  namespace: string,
+  name: string,
+  version: number,
+  status: string,
+  json: Json,
+  labels: Record<string, string>,
+  driverLabels: Record<string, string>,
+): Secret {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: {
+      name: helmSecretName(name, version),
+      namespace,
+      labels: { ...driverLabels, ...labels, name, owner: 'helm', status, version: String(version) },
+    },
+    type: 'helm.sh/release.v1',
+    data: { release: encodeHelmRelease(json) },
+  };
+}
+
+function revisionsRange(releases: readonly HelmRelease[]): string {
+  const first = releases[0]?.version ?? 0;
+  const last = releases[releases.length - 1]?.version ?? 0;
+  return first === last ? `${first}` : `${first}–${last}`;
+}
+
+/**
+ * Which revision a rollback starts from and goes to, as `helm rollback` decides: the current revision is
+ * the latest one whatever its status, and the default target is the one numbered just below it.
+ * `releases` must be sorted by version and non-empty.
+ */
+export function chooseRollback(
+  releases: readonly HelmRelease[],
+  toRevision: number | undefined,
+): { current: HelmRelease; target: HelmRelease } {
+  const current = releases[releases.length - 1];
+  if (current === undefined) throw new Error('chooseRollback needs at least one release');
+  const name = current.name;
+  if (toRevision !== undefined && (!Number.isInteger(toRevision) || toRevision < 0)) {
+    throw new AgentFailure(
+      agentError('INVALID', `Revision ${toRevision} is not a revision number; use a whole number above 0.`),
+    );
+  }
+  // Helm treats revision 0 as "not given".
+  const wanted = toRevision === undefined || toRevision === 0 ? current.version - 1 : toRevision;
+  const target = releases.find((r) => r.version === wanted);
+  if (target === undefined) {
+    throw new AgentFailure(
+      agentError(
+        'NOT_FOUND',
+        wanted < 1
+          ? `Release ${name} has only revision ${current.version}; there is no earlier revision to roll back to.`
+          : `Release ${name} has no revision ${wanted}; its revisions are ${revisionsRange(releases)}.`,
+      ),
+    );
+  }
+  if (target.version === current.version) {
+    throw new AgentFailure(
+      agentError(
+        'INVALID',
+        `Release ${name} is already at revision ${current.version}; choose an earlier revision to roll back to.`,
+      ),
+    );
+  }
+  return { current, target };
+}
+
+/**
+ * The record a rollback creates, as rollback.go's prepareRollback builds it: the target's chart, values,
+ * manifest, hooks, notes and labels, the current revision's first-deployed time, numbered one above the
+ * latest revision and pending until the resources are updated.
+ */
+export function rollbackRecord(current: HelmRelease, target: HelmRelease, now: Date): HelmRelease {
+  return {
+    name: current.name,
+    namespace: current.namespace,
+    version: current.version + 1,
+    info: {
+      first_deployed: current.info.first_deployed,
+      last_deployed: helmTime(now),
+      deleted: '',
+      description: `Rollback to ${target.version}`,
+      status: 'pending-rollback',
+      ...(target.info.notes === undefined ? {} : { notes: target.info.notes }),
+    },
+    chart: target.chart,
+    chartMetadata: target.chartMetadata,
+    config: target.config,
+    manifest: target.manifest,
+    hooks: target.hooks,
+    labels: target.labels,
+  };
+}
+
+/** The objects of a rendered manifest; a document that is not YAML makes the whole manifest unusable. */
+export function manifestObjects(manifest: string, release: string, version: number): KubeObject[] {
+  const out: KubeObject[] = [];
+  for (const doc of parseAllDocuments(manifest)) {
+    const bad = doc.errors[0];
+    if (bad !== undefined) {
+      throw new AgentFailure(
+        agentError(
+          'INVALID',
+          `The manifest stored in revision ${version} of release ${release} is not valid YAML.`,
+          bad.message,
+        ),
+      );
+    }
+    const v: unknown = doc.toJS();
+    if (v === null || v === undefined) continue;
+    const metadata = isRecord(v) ? v['metadata'] : undefined;
+    if (
+      !isRecord(v) ||
+      typeof v['apiVersion'] !== 'string' ||
+      typeof v['kind'] !== 'string' ||
+      !isRecord(metadata) ||
+      typeof metadata['name'] !== 'string'
+    ) {
+      throw new AgentFailure(
+        agentError(
+          'INVALID',
+          `The manifest stored in revision ${version} of release ${release} holds a document that is not a Kubernetes object.`,
+        ),
+      );
+    }
+    out.push(v as unknown as KubeObject);
+  }
+  return out;
+}
+
+/**
+ * The identity Helm's ResourceList.Difference compares: group, kind, namespace and name. The version is
+ * left out so that an object whose apiVersion moved between chart versions is updated, not deleted.
+ */
+export function resourceKey(o: KubeObject): string {
+  const apiVersion = o.apiVersion ?? '';
+  const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
+  return `${group}|${o.kind ?? ''}|${o.metadata.namespace ?? ''}|${o.metadata.name}`;
+}
+
+/** The objects of `current` that `target` no longer has: the ones a rollback deletes. */
+export function removedObjects(current: readonly KubeObject[], target: readonly KubeObject[]): KubeObject[] {
+  const kept = new Set(target.map(resourceKey));
+  return current.filter((o) => !kept.has(resourceKey(o)));
+}
+
+/** Helm's ownership metadata (setMetadataVisitor), added to every object the rollback applies. */
+export function withHelmOwnership(o: KubeObject, release: string, namespace: string): KubeObject {
+  return {
+    ...o,
+    metadata: {
+      ...o.metadata,
+      labels: { ...o.metadata.labels, [MANAGED_BY_LABEL]: 'Helm' },
+      annotations: {
+        ...o.metadata.annotations,
+        [RELEASE_NAME_ANNOTATION]: release,
+        [RELEASE_NAMESPACE_ANNOTATION]: namespace,
+      },
+    },
+  };
+}
+
+function refTo(o: KubeObject): ObjectRef {
+  return {
+    apiVersion: o.apiVersion ?? '',
+    kind: o.kind ?? '',
+    name: o.metadata.name,
+    ...(o.metadata.namespace === undefined ? {} : { namespace: o.metadata.namespace }),
+  };
+}
+
+function appliedObject(o: KubeObject, action: AppliedObject['action']): AppliedObject {
+  return {
+    kind: o.kind ?? '',
+    name: o.metadata.name,
+    ...(o.metadata.namespace === undefined ? {} : { namespace: o.metadata.namespace }),
+    action,
+  };
+}
+
+function describe(o: KubeObject): string {
+  return `${(o.kind ?? '').toLowerCase()}/${o.metadata.name}`;
+}
+
+interface StoredRelease {
+  secret: Secret;
+  /** The JSON as stored, so a status change rewrites the record without dropping fields we do not model. */
+  json: Json;
+  release: HelmRelease;
 }
 
 async function storedReleases(
   client: KubeClient,
   namespace: string,
   release: string,
-  signal?: AbortSignal,
+  signal: AbortSignal | undefined,
 ): Promise<StoredRelease[]> {
   const secrets = await client.list<Secret>('v1', 'Secret', namespace, {
     labelSelector: `owner=helm,name=${release}`,
@@ -62,17 +255,21 @@ async function storedReleases(
   });
   const out: StoredRelease[] = [];
   for (const secret of secrets) {
-    if (secret.type !== 'helm.sh/release.v1') continue;
-    const decoded = decodeHelmRelease(secret);
-    if (!isRecord(decoded)) continue;
-    const version = Number(decoded['version']);
-    const info = isRecord(decoded['info']) ? decoded['info'] : {};
-    if (!Number.isInteger(version)) continue;
-    out.push({ secret, release: decoded, version, status: String(info['status'] ?? '') });
+    const parsed = readHelmRelease(secret);
+    const json = decodeHelmRelease(secret);
+    if (parsed === undefined || !isRecord(json) || parsed.name !== release) continue;
+    out.push({ secret, json, release: parsed });
   }
-  return out.sort((a, b) => a.version - b.version);
+  return out.sort((a, b) => a.release.version - b.release.version);
 }
 
+function noRelease(release: string, namespace: string): AgentFailure {
+  return new AgentFailure(
+    agentError('NOT_FOUND', `Helm release ${release} has no records in namespace ${namespace}.`),
+  );
+}
+
+/** The revisions of a release, oldest first, as `helm history` lists them. Values never leave the agent. */
 export async function helmHistory(
   client: KubeClient,
   namespace: string,
@@ -86,13 +283,26 @@ export async function helmHistory(
     .filter((r): r is HelmRevision => r !== undefined);
 }
 
-function noRelease(release: string, namespace: string): AgentFailure {
-  return new AgentFailure(
-    agentError(
-      'NOT_FOUND',
-      `Helm release ${release} has no records in namespace ${namespace}. Check the release name and namespace (helm list -n ${namespace}).`,
-    ),
-  );
+/** Rewrites a stored revision's status in its JSON and label, as the driver's Update does. */
+async function recordStatus(
+  client: KubeClient,
+  namespace: string,
+  stored: StoredRelease,
+  status: string,
+  description: string | undefined,
+): Promise<void> {
+  const info: Json = { ...(isRecord(stored.json['info']) ? stored.json['info'] : {}), status };
+  if (description !== undefined) info['description'] = description;
+  const json: Json = { ...stored.json, info };
+  const { name, version, labels } = stored.release;
+  const secret = helmStorageSecret(namespace, name, version, status, json, labels, {
+    modifiedAt: unixSeconds(new Date()),
+  });
+  // Helm updates its records unconditionally (no resourceVersion); the new revision's number, claimed by
+  // create, is what keeps two rollbacks of one release apart.
+  stored.secret = await client.replace<Secret>(secret);
+  stored.json = json;
+  stored.release = { ...stored.release, info: { ...stored.release.info, status } };
 }
 
 export interface HelmRollbackResult {
@@ -104,71 +314,12 @@ export interface HelmRollbackResult {
   deleted: AppliedObject[];
 }
 
-function manifestObjects(manifest: unknown): KubeObject[] {
-  if (typeof manifest !== 'string') return [];
-  const out: KubeObject[] = [];
-  for (const doc of parseAllDocuments(manifest)) {
-    const v: unknown = doc.toJS();
-    if (isRecord(v) && isRecord(v['metadata']) && typeof v['kind'] === 'string')
-      out.push(v as unknown as KubeObject);
-  }
-  return out;
-}
-
-function key(o: KubeObject): string {
-  return `${o.apiVersion ?? ''}|${o.kind ?? ''}|${o.metadata.namespace ?? ''}|${o.metadata.name}`;
-}
-
-/** The Secret that stores one release revision, with the labels Helm's Secrets driver sets. */
-function releaseSecret(
-  namespace: string,
-  release: Json,
-  status: string,
-  labels: Record<string, string>,
-): Secret {
-  const name = String(release['name']);
-  const version = Number(release['version']);
-  return {
-    apiVersion: 'v1',
-    kind: 'Secret',
-    metadata: {
-      name: secretName(name, version),
-      namespace,
-      labels: { ...labels, name, owner: 'helm', status, version: String(version) },
-    },
-    type: 'helm.sh/release.v1',
-    data: { release: Buffer.from(encodeHelmRelease(release)).toString('base64') },
-  } as Secret;
-}
-
-/** Rewrites a stored revision's status (JSON and label), as Helm's storage Update does. */
-async function updateStatus(
-  client: KubeClient,
-  namespace: string,
-  stored: { release: Json; secret: Secret },
-  status: string,
-  description: string | undefined,
-  now: Date,
-): Promise<void> {
-  const info: Json = { ...(isRecord(stored.release['info']) ? stored.release['info'] : {}), status };
-  if (description !== undefined) info['description'] = description;
-  const release = { ...stored.release, info };
-  const labels = { ...(stored.secret.metadata.labels ?? {}), modifiedAt: unixSeconds(now) };
-  const secret = releaseSecret(namespace, release, status, labels);
-  if (stored.secret.metadata.resourceVersion !== undefined) {
-    secret.metadata.resourceVersion = stored.secret.metadata.resourceVersion;
-  }
-  const written = await client.replace<Secret>(secret);
-  stored.secret = written;
-  stored.release = release;
-}
-
 /**
- * `helm rollback RELEASE [REVISION]` (pkg/action/rollback.go): the target's chart, values and manifest
- * become a new revision (the history's highest + 1), recorded first as pending-rollback; its resources are
- * applied and those only the current revision had are deleted; then the previously deployed revision is
- * marked superseded and the new one deployed ("Rollback to N"). A failure records the new revision as
- * failed, as Helm does.
+ * `helm rollback RELEASE [REVISION]` without hooks: the target's chart, values and manifest become a new
+ * revision (the highest + 1), recorded first as pending-rollback; the target's objects are applied and
+ * those only the current revision had are deleted; then every deployed revision is marked superseded and
+ * the new one deployed. When the resources cannot be updated the new revision is recorded as failed and
+ * the current one superseded, as Helm does, and the error is rethrown.
  */
 export async function rollbackHelmRelease(
   client: KubeClient,
@@ -180,119 +331,106 @@ export async function rollbackHelmRelease(
     onEvent?: (e: PlanEvent) => void;
   },
 ): Promise<HelmRollbackResult> {
-  const { namespace, release } = opts;
-  const note = (message: string): void =>
-    opts.onEvent?.({ type: 'note', level: 'info', message, at: new Date().toISOString() });
-  const stored = await storedReleases(client, namespace, release, opts.signal);
-  const latest = stored[stored.length - 1];
-  if (latest === undefined) throw noRelease(release, namespace);
-  const deployed = [...stored].reverse().find((s) => s.status === 'deployed') ?? latest;
-  const targetVersion =
-    opts.toRevision !== undefined && opts.toRevision > 0 ? opts.toRevision : latest.version - 1;
-  const target = stored.find((s) => s.version === targetVersion);
-  if (target === undefined) {
-    const range = `${stored[0]?.version ?? 1}–${latest.version}`;
-    throw new AgentFailure(
-      agentError(
-        'NOT_FOUND',
-        targetVersion < 1
-          ? `Release ${release} has no revision before ${latest.version} to roll back to.`
-          : `Release ${release} has no revision ${targetVersion}; its revisions are ${range}.`,
-      ),
-    );
-  }
-  if (target.version === deployed.version && deployed.status === 'deployed') {
-    throw new AgentFailure(
-      agentError(
-        'INVALID',
-        `Release ${release} already runs revision ${target.version}; pick another revision.`,
-      ),
+  const { namespace, release, signal } = opts;
+  const withSignal = signal === undefined ? {} : { signal };
+  const note = (message: string, level: 'info' | 'warning' = 'info'): void =>
+    opts.onEvent?.({ type: 'note', level, message, at: new Date().toISOString() });
+
+  const stored = await storedReleases(client, namespace, release, signal);
+  if (stored.length === 0) throw noRelease(release, namespace);
+  const { current, target } = chooseRollback(
+    stored.map((s) => s.release),
+    opts.toRevision,
+  );
+  const currentStored = stored.find((s) => s.release.version === current.version);
+  if (currentStored === undefined) throw new Error('the current revision vanished from its own history');
+
+  // Both manifests are read, and every kind resolved, before anything is written: a record Helm cannot
+  // act on should not leave a pending revision behind.
+  const resolve = async (objects: KubeObject[]): Promise<KubeObject[]> => {
+    for (const o of objects) {
+      if (o.metadata.namespace === undefined && (await client.namespaced(o.apiVersion ?? '', o.kind ?? ''))) {
+        o.metadata.namespace = namespace;
+      }
+    }
+    return objects;
+  };
+  const currentObjects = await resolve(manifestObjects(current.manifest, release, current.version));
+  const targetObjects = await resolve(manifestObjects(target.manifest, release, target.version));
+  const toDelete = removedObjects(currentObjects, targetObjects);
+  if (target.hooks.length > 0) {
+    note(
+      `Revision ${target.version} defines Helm hooks; Slipway does not run them during a rollback.`,
+      'warning',
     );
   }
 
-  const now = new Date();
-  const newVersion = latest.version + 1;
-  const description = `Rollback to ${target.version}`;
-  const currentInfo = isRecord(deployed.release['info']) ? deployed.release['info'] : {};
-  const targetInfo = isRecord(target.release['info']) ? target.release['info'] : {};
-  const next: Json = {
-    ...target.release,
-    version: newVersion,
-    info: {
-      ...targetInfo,
-      first_deployed: currentInfo['first_deployed'] ?? targetInfo['first_deployed'],
-      last_deployed: helmTime(now),
-      deleted: '',
-      description,
-      status: 'pending-rollback',
-    },
-  };
-  note(`Recording revision ${newVersion} of ${release} as pending-rollback`);
-  const created = await client.create<Secret>(
-    releaseSecret(namespace, next, 'pending-rollback', { createdAt: unixSeconds(now) }),
+  const next = rollbackRecord(current, target, new Date());
+  const nextJson = helmReleaseJson(next);
+  note(
+    `Recording revision ${next.version} of ${release} (rollback from ${current.version} to ${target.version}).`,
   );
-  const record = { release: next, secret: created };
+  const created = await client.create<Secret>(
+    helmStorageSecret(namespace, release, next.version, next.info.status, nextJson, next.labels, {
+      createdAt: unixSeconds(new Date()),
+    }),
+    withSignal,
+  );
+  const nextStored: StoredRelease = { secret: created, json: nextJson, release: next };
 
   const applied: AppliedObject[] = [];
   const deleted: AppliedObject[] = [];
   try {
-    const wanted = manifestObjects(target.release['manifest']);
-    for (const o of wanted) {
-      if (o.metadata.namespace === undefined && (await client.namespaced(o.apiVersion ?? '', o.kind ?? ''))) {
-        o.metadata.namespace = namespace;
-      }
-      await client.apply(o, { force: true, ...(opts.signal === undefined ? {} : { signal: opts.signal }) });
-      applied.push({
-        kind: o.kind ?? '',
-        name: o.metadata.name,
-        ...(o.metadata.namespace === undefined ? {} : { namespace: o.metadata.namespace }),
-        action: 'configured',
+    for (const o of targetObjects) {
+      const before = await client.get(refTo(o), signal);
+      const after = await client.apply(withHelmOwnership(o, release, namespace), {
+        force: true,
+        ...withSignal,
       });
-      note(`Applied ${o.kind ?? ''} ${o.metadata.name}`);
+      const action: AppliedObject['action'] =
+        before === undefined
+          ? 'created'
+          : before.metadata.resourceVersion === after.metadata.resourceVersion
+            ? 'unchanged'
+            : 'configured';
+      applied.push(appliedObject(o, action));
     }
-    const keep = new Set(wanted.map(key));
-    for (const o of manifestObjects(deployed.release['manifest'])) {
-      if (o.metadata.namespace === undefined && (await client.namespaced(o.apiVersion ?? '', o.kind ?? ''))) {
-        o.metadata.namespace = namespace;
+    note(`Applied the ${applied.length} objects of revision ${target.version}.`);
+    for (const o of toDelete) {
+      const live = await client.get(refTo(o), signal);
+      if (live === undefined) continue;
+      if (live.metadata.annotations?.[RESOURCE_POLICY_ANNOTATION] === 'keep') {
+        note(`Kept ${describe(o)}: it is annotated ${RESOURCE_POLICY_ANNOTATION}=keep.`);
+        continue;
       }
-      if (keep.has(key(o))) continue;
-      await client.delete({
-        apiVersion: o.apiVersion ?? '',
-        kind: o.kind ?? '',
-        namespace: o.metadata.namespace,
-        name: o.metadata.name,
-      });
-      deleted.push({
-        kind: o.kind ?? '',
-        name: o.metadata.name,
-        ...(o.metadata.namespace === undefined ? {} : { namespace: o.metadata.namespace }),
-        action: 'configured',
-      });
-      note(`Deleted ${o.kind ?? ''} ${o.metadata.name}, which revision ${target.version} does not have`);
+      await client.delete(refTo(o));
+      deleted.push(appliedObject(o, 'configured'));
+      note(`Deleted ${describe(o)}, which revision ${target.version} does not have.`);
     }
   } catch (e) {
-    const why = e instanceof AgentFailure ? e.error.message : e instanceof Error ? e.message : String(e);
-    await updateStatus(
-      client,
-      namespace,
-      record,
-      'failed',
-      `Rollback "${release}" failed: ${why}`,
-      new Date(),
-    ).catch(() => undefined);
+    const why = e instanceof Error ? e.message : String(e);
+    note(`Rollback of ${release} failed; recording revision ${next.version} as failed.`, 'warning');
+    try {
+      await recordStatus(client, namespace, currentStored, 'superseded', undefined);
+      await recordStatus(client, namespace, nextStored, 'failed', `Rollback "${release}" failed: ${why}`);
+    } catch (recordError) {
+      const cause = recordError instanceof Error ? recordError.message : String(recordError);
+      note(`The failed rollback could not be recorded either: ${cause}`, 'warning');
+    }
     throw e;
   }
 
-  // Every revision that was deployed is superseded now, as Helm's rollback leaves exactly one deployed.
-  for (const s of stored.filter((x) => x.status === 'deployed')) {
-    await updateStatus(client, namespace, s, 'superseded', undefined, new Date());
+  // Helm supersedes every deployed revision, not only the latest, so that exactly one stays deployed.
+  for (const s of stored.filter((x) => x.release.info.status === 'deployed')) {
+    await recordStatus(client, namespace, s, 'superseded', undefined);
   }
-  await updateStatus(client, namespace, record, 'deployed', description, new Date());
+  await recordStatus(client, namespace, nextStored, 'deployed', next.info.description);
+  note(`Release ${release} is at revision ${next.version} (${next.info.description}).`);
   return {
     release,
-    fromRevision: deployed.version,
+    fromRevision: current.version,
     toRevision: target.version,
-    newRevision: newVersion,
+    newRevision: next.version,
     applied,
     deleted,
   };
