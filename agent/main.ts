@@ -10,7 +10,7 @@ import { fileLogger } from './log-file';
 import { InformerCache, clientNodeInformers } from './kube/informer-cache';
 import { type LoadedKubeconfig, loadKubeconfigs, toKubeconfigState } from './kube/kubeconfig';
 import { mergeLoginShellPath } from './kube/login-shell';
-import { createTopicSource } from './kube/topics';
+import { type KubeTopic, createTopicSource } from './kube/topics';
 import { AgentServer } from './server/agent-server';
 import {
   configDir,
@@ -92,8 +92,8 @@ export async function startAgent(
       return view as unknown as TopicSource<T>;
     }
     return createTopicSource(
-      topic as Exclude<TopicName, 'kubeconfig'>,
-      params as TopicParams<Exclude<TopicName, 'kubeconfig'>>,
+      topic as KubeTopic,
+      params as TopicParams<KubeTopic>,
       { cache, loaded: current },
     ) as unknown as TopicSource<T>;
   };

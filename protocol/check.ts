@@ -41,3 +41,24 @@ export function oneOf<const T extends readonly string[]>(values: T): Check<T[num
   return (v, p = 'value') =>
     typeof v === 'string' && values.includes(v) ? v : fail(p, `one of ${values.join(', ')}`);
 }
+
+export function array<T>(c: Check<T>): Check<T[]> {
+  return (v, p = 'value') => {
+    if (!Array.isArray(v)) fail(p, 'an array');
+    return (v as unknown[]).map((x, i) => c(x, `${p}[${i}]`));
+  };
+}
+
+export function either<A, B>(a: Check<A>, b: Check<B>, what: string): Check<A | B> {
+  return (v, p = 'value') => {
+    try {
+      return a(v, p);
+    } catch {
+      try {
+        return b(v, p);
+      } catch {
+        return fail(p, what);
+      }
+    }
+  };
+}

@@ -3,6 +3,7 @@ export * from './deploy';
 export * from './errors';
 export * from './methods';
 export * from './models';
+export * from './observe';
 export * from './topics';
 export * from './wire';
 export * from './webview';

@@ -1,4 +1,4 @@
-import { type Check, CheckError, bool, int, object, oneOf, optional, record, str } from './check';
+import { type Check, CheckError, array, bool, either, int, object, oneOf, optional, record, str } from './check';
 import type {
   DeployParams,
   DeployPreview,
@@ -12,6 +12,17 @@ import type {
   WriteTarget,
 } from './deploy';
 import type { ClusterStatus, HelmRevision, KubeconfigState } from './models';
+import type {
+  DescribeParams,
+  DescribeResult,
+  EventInfo,
+  ForwardInfo,
+  ForwardSpec,
+  LogCursor,
+  LogFollowParams,
+  MetricsParams,
+  TopRow,
+} from './observe';
 
 export interface AgentInfo {
   version: string;
@@ -55,6 +66,23 @@ export interface Methods {
     result: { revisions: HelmRevision[] };
   };
   'helm.rollback': { params: WriteTarget & { release: string; toRevision?: number }; result: PlanResult };
+  /** Streams LogChunks until cancelled (follow) or until every log is read; the result counts lines. */
+  'logs.follow': { params: LogFollowParams; result: { lines: number } };
+  /** Streams MetricsChunks until cancelled; panels on the same target share one collector. */
+  'metrics.watch': { params: MetricsParams; result: Record<string, never> };
+  /** CPU and memory per pod from metrics.k8s.io, like `kubectl top pods`. */
+  'top.pods': { params: { context: string; namespace?: string }; result: { rows: TopRow[] } };
+  /** Starts a port-forward the agent keeps (it outlives the window that asked for it). */
+  'forward.start': { params: ForwardSpec; result: ForwardInfo };
+  /** Stops one forward, or every forward when no id is given. */
+  'forward.stop': { params: { id?: string }; result: { stopped: number } };
+  'forward.list': { params: Record<string, never>; result: { forwards: ForwardInfo[] } };
+  'object.describe': { params: DescribeParams; result: DescribeResult };
+  /** Events of a namespace, or of the named objects only, newest last. */
+  'events.list': {
+    params: { context: string; namespace: string; objects?: { kind: string; name: string }[] };
+    result: { events: EventInfo[] };
+  };
 }
 
 export type MethodName = keyof Methods;
@@ -110,6 +138,21 @@ const target: { [K in keyof WriteTarget]-?: Check<WriteTarget[K]> } = {
   confirm: optional(str),
 };
 
+const logCursor: Check<LogCursor> = object<LogCursor>({ pod: str, container: str, ts: str, n: int });
+
+const forwardSpec: Check<ForwardSpec> = object<ForwardSpec>({
+  context: str,
+  namespace: str,
+  target: object<ForwardSpec['target']>({
+    kind: oneOf(['pod', 'service', 'workload'] as const),
+    name: str,
+    workloadKind: optional(oneOf(['Deployment', 'StatefulSet', 'DaemonSet'] as const)),
+  }),
+  port: either(int, str, 'a port number or name'),
+  localPort: optional(int),
+  name: optional(str),
+});
+
 export const METHOD_PARAMS: { [M in MethodName]: Check<Params<M>> } = {
   'agent.info': none,
   'agent.shutdown': none,
@@ -135,6 +178,41 @@ export const METHOD_PARAMS: { [M in MethodName]: Check<Params<M>> } = {
   'workload.scale': object<Params<'workload.scale'>>({ ...target, workload: workloadRef, replicas: int }),
   'helm.history': object({ context: str, namespace: str, release: str }),
   'helm.rollback': object<Params<'helm.rollback'>>({ ...target, release: str, toRevision: optional(int) }),
+  'logs.follow': object<LogFollowParams>({
+    context: str,
+    namespace: str,
+    workload: optional(workloadRef),
+    pods: optional(array(str)),
+    containers: optional(array(str)),
+    follow: bool,
+    previous: optional(bool),
+    sinceSeconds: optional(int),
+    tailLines: optional(int),
+    resume: optional(array(logCursor)),
+  }),
+  'metrics.watch': object<MetricsParams>({
+    context: str,
+    namespace: str,
+    workload: workloadRef,
+    intervalSeconds: optional(int),
+    prometheusUrl: optional(str),
+  }),
+  'top.pods': object<Params<'top.pods'>>({ context: str, namespace: optional(str) }),
+  'forward.start': forwardSpec,
+  'forward.stop': object<Params<'forward.stop'>>({ id: optional(str) }),
+  'forward.list': none,
+  'object.describe': object<DescribeParams>({
+    context: str,
+    namespace: optional(str),
+    apiVersion: optional(str),
+    kind: str,
+    name: str,
+  }),
+  'events.list': object<Params<'events.list'>>({
+    context: str,
+    namespace: str,
+    objects: optional(array(object<{ kind: string; name: string }>({ kind: str, name: str }))),
+  }),
 };
 
 export function isMethodName(v: unknown): v is MethodName {

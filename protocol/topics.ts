@@ -11,6 +11,7 @@ import type {
   ServiceInfo,
   WorkloadInfo,
 } from './models';
+import type { ForwardInfo } from './observe';
 
 /**
  * Live views of agent state. A subscription answers with a snapshot of keyed collections, then numbered
@@ -39,6 +40,11 @@ export interface Topics {
     params: { context: string; namespace?: string };
     collections: { revisions: RolloutRevision; helm: HelmRevision };
   };
+  /** The port-forwards the agent keeps, with live status. */
+  forwards: {
+    params: Record<string, never>;
+    collections: { forwards: ForwardInfo };
+  };
 }
 
 export type TopicName = keyof Topics;
@@ -60,6 +66,7 @@ export const TOPIC_COLLECTIONS: { [T in TopicName]: readonly CollectionName<T>[]
   namespaces: ['namespaces'],
   services: ['workloads', 'pods', 'services', 'ingresses', 'hpas'],
   releases: ['revisions', 'helm'],
+  forwards: ['forwards'],
 };
 
 export const TOPIC_PARAMS: { [T in TopicName]: Check<TopicParams<T>> } = {
@@ -67,6 +74,7 @@ export const TOPIC_PARAMS: { [T in TopicName]: Check<TopicParams<T>> } = {
   namespaces: object({ context: str }),
   services: object<TopicParams<'services'>>({ context: str, namespace: optional(str) }),
   releases: object<TopicParams<'releases'>>({ context: str, namespace: optional(str) }),
+  forwards: object<Record<string, never>>({}),
 };
 
 export function emptyState<T extends TopicName>(topic: T): TopicState<T> {

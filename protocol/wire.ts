@@ -1,4 +1,5 @@
 import type { PlanEvent } from './deploy';
+import type { StreamChunk } from './observe';
 import { type AgentError, agentError } from './errors';
 import { CheckError, int, object, optional, record, str } from './check';
 import { type MethodName, type Params, type Result, METHOD_PARAMS, isMethodName } from './methods';
@@ -55,6 +56,8 @@ export type AgentMessage =
   | ResponseMessage
   /** Progress of a long request; plans attach their structured event. */
   | { t: 'progress'; id: number; message: string; fraction?: number; event?: PlanEvent }
+  /** Streamed data of a long request (log lines, metric samples). */
+  | { t: 'chunk'; id: number; chunk: StreamChunk }
   | SnapshotMessage
   | DeltaMessage
   /** A subscription ended by the agent (e.g. its parameters name a context that disappeared). */

@@ -104,6 +104,7 @@ function probeOf(raw: ContainerSpec['readinessProbe']): Probe | undefined {
  */
 export class Kubelet implements PodRuntimeView {
   private readonly pods = new Map<string, PodState>();
+  private readonly logStreams = new Set<Readable>();
   /**
    * Each sandbox starts its pod addresses in a different /16 of 127.0.0.0/8 (253 of them), so sandboxes
    * running side by side — parallel test runs, a demo next to the tests — rarely bind the same address.
@@ -313,6 +314,7 @@ export class Kubelet implements PodRuntimeView {
       write: (line: string) => c.log.append(line, this.o.clock.now()),
       podName: state.name,
       container: c.spec.name,
+      format: c.behavior.logFormat,
     });
     c.timers.push(gen);
     const startupMs = c.behavior.slowStartMs;
@@ -643,6 +645,13 @@ export class Kubelet implements PodRuntimeView {
 
   // ---- PodRuntimeView ----
 
+  /** Ends every following log stream abruptly, as a dropped connection would (fault injection). */
+  dropLogStreams(): number {
+    const streams = [...this.logStreams];
+    for (const s of streams) s.destroy(new Error('log stream dropped by a sandbox fault'));
+    return streams.length;
+  }
+
   openLog(namespace: string, pod: string, req: LogRequest): Readable {
     const state = this.pods.get(this.key(namespace, pod));
     const c = state?.containers.get(req.container);
@@ -671,7 +680,11 @@ export class Kubelet implements PodRuntimeView {
       (line: string) => stream.push(line),
       () => stream.push(null),
     );
-    stream.on('close', stop);
+    this.logStreams.add(stream);
+    stream.on('close', () => {
+      this.logStreams.delete(stream);
+      stop();
+    });
     return stream;
   }
 

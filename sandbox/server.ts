@@ -283,6 +283,7 @@ export class SandboxServer {
   private faultActions(): import('./http/faults').FaultActions {
     return {
       dropWatches: () => this.watches.dropAll(),
+      dropLogStreams: () => this.pods?.dropLogStreams() ?? 0,
       expireWatchHistory: () => this.store.compact(),
       deletePod: (namespace, name) => {
         const pods = this.registry.lookup('', 'v1', 'pods')!;

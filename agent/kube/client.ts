@@ -92,8 +92,12 @@ export class KubeClient {
     return this.kc;
   }
 
-  /** One request; any status is returned, transport and credential failures throw AgentFailure. */
-  async raw(method: string, path: string, opts: RequestOptions = {}): Promise<RawResponse> {
+  /** The HTTPS options of one request, with the kubeconfig's TLS settings and credentials applied. */
+  private async prepare(
+    method: string,
+    path: string,
+    opts: RequestOptions,
+  ): Promise<{ options: https.RequestOptions; send: typeof https.request; payload?: Buffer }> {
     const server = this.ctx.server ?? '';
     if (server === '') {
       throw new AgentFailure(
@@ -126,8 +130,72 @@ export class KubeClient {
       headers['Content-Type'] = opts.contentType ?? 'application/json';
       headers['Content-Length'] = payload.length;
     }
-    const timeoutMs = opts.timeoutMs ?? this.defaults.timeoutMs;
     const send = url.protocol === 'http:' ? http.request : https.request;
+    return { options, send, ...(payload === undefined ? {} : { payload }) };
+  }
+
+  /**
+   * A GET whose body is read as it arrives (log follow): resolves with the response once a 2xx status
+   * is in; any other status throws AgentFailure with the server's message. Aborting the signal ends it.
+   */
+  async stream(
+    path: string,
+    opts: { query?: RequestOptions['query']; signal?: AbortSignal; connectTimeoutMs?: number } = {},
+  ): Promise<http.IncomingMessage> {
+    const { options, send } = await this.prepare(
+      'GET',
+      path,
+      opts.query === undefined ? {} : { query: opts.query },
+    );
+    const timeoutMs = opts.connectTimeoutMs ?? this.defaults.timeoutMs;
+    return new Promise<http.IncomingMessage>((resolve, reject) => {
+      let settled = false;
+      const fail = (e: AgentFailure): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        reject(e);
+      };
+      const req = send(options, (res) => {
+        clearTimeout(timer);
+        const status = res.statusCode ?? 0;
+        if (status >= 200 && status < 300) {
+          settled = true;
+          resolve(res);
+          return;
+        }
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          let parsed: unknown;
+          try {
+            parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+          } catch {
+            parsed = undefined;
+          }
+          fail(new AgentFailure(this.statusError(status, parsed)));
+        });
+        res.on('error', (e) => fail(new AgentFailure(toAgentError(e, this.ctx))));
+      });
+      const timer = setTimeout(() => {
+        fail(new AgentFailure(requestTimedOut(timeoutMs, this.ctx)));
+        req.destroy();
+      }, timeoutMs);
+      const onAbort = (): void => {
+        fail(new AgentFailure(agentError('CANCELLED', 'The request was cancelled.')));
+        req.destroy();
+      };
+      if (opts.signal?.aborted === true) onAbort();
+      else opts.signal?.addEventListener('abort', onAbort, { once: true });
+      req.on('error', (e) => fail(new AgentFailure(toAgentError(e, this.ctx))));
+      req.end();
+    });
+  }
+
+  /** One request; any status is returned, transport and credential failures throw AgentFailure. */
+  async raw(method: string, path: string, opts: RequestOptions = {}): Promise<RawResponse> {
+    const { options, send, payload } = await this.prepare(method, path, opts);
+    const timeoutMs = opts.timeoutMs ?? this.defaults.timeoutMs;
     return new Promise<RawResponse>((resolve, reject) => {
       let settled = false;
       const finish = (f: () => void): void => {

@@ -43,7 +43,7 @@ import {
 import type { ResourceName, ResourceObjects } from './resources';
 
 /** The topics fed by Kubernetes informers; `kubeconfig` is fed by the kubeconfig files instead. */
-export type KubeTopic = Exclude<TopicName, 'kubeconfig'>;
+export type KubeTopic = Exclude<TopicName, 'kubeconfig' | 'forwards'>;
 
 /** A live source of one topic instance, e.g. the services of one namespace of one context. */
 export interface TopicSource<T extends TopicName> {

@@ -9,6 +9,7 @@ import { parseBody, readBody, sendJson } from './content';
  */
 export interface FaultActions {
   dropWatches(): number;
+  dropLogStreams(): number;
   expireWatchHistory(): void;
   deletePod(namespace: string, name: string): void;
   refuseConnections(seconds: number): void;
@@ -48,7 +49,7 @@ function num(v: unknown, what: string): number {
 
 /**
  * POST /sandbox/v1/faults with one JSON object naming a fault:
- * {"dropWatches":true} | {"failNext":{"count":3,"code":500|429}} | {"latencyMs":200} |
+ * {"dropWatches":true} | {"dropLogStreams":true} | {"failNext":{"count":3,"code":500|429}} | {"latencyMs":200} |
  * {"expireWatches":true} | {"deletePod":{"namespace":"x","name":"y"}} | {"refuseConnections":{"seconds":2}}
  */
 export async function handleFaults(
@@ -66,6 +67,7 @@ export async function handleFaults(
   if (!isJsonObject(body)) throw badRequest('a fault is a JSON object');
   const done: Record<string, unknown> = {};
   if (body['dropWatches'] === true) done['droppedWatches'] = actions.dropWatches();
+  if (body['dropLogStreams'] === true) done['droppedLogStreams'] = actions.dropLogStreams();
   if (isJsonObject(body['failNext'])) {
     const code = body['failNext']['code'] ?? 500;
     if (code !== 500 && code !== 429) throw badRequest('failNext.code must be 500 or 429');

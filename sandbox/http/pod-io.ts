@@ -78,6 +78,8 @@ export function handleLog(
   res.flushHeaders();
   stream.pipe(res);
   res.on('close', () => stream.destroy());
+  // A stream that breaks (a dropped-stream fault) cuts the connection without a clean chunked end.
+  stream.on('error', () => res.destroy());
 }
 
 const PORT_FORWARD_PROTOCOLS = [

@@ -21,6 +21,8 @@ export interface PodRuntimeView {
   openLog(namespace: string, pod: string, req: LogRequest): Readable;
   /** Makes sure the pod's app listens on `port` (pods bind lazily at scale) and returns its address. */
   connectTarget(namespace: string, pod: string, port: number): Promise<{ host: string; port: number }>;
+  /** Ends every following log stream abruptly (fault injection); returns how many. */
+  dropLogStreams(): number;
   usage(
     namespace: string,
     pod: string,

@@ -8,6 +8,7 @@ const healthy: Behavior = {
   errorRatio: 0,
   latencyMs: 0,
   logRatePerSec: 1,
+  logFormat: 'mixed',
   warnings: [],
 };
 

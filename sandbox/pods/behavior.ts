@@ -17,6 +17,8 @@ export interface Behavior {
   latencyMs: number;
   /** Generated application log lines per second; 0 means only access logs. */
   logRatePerSec: number;
+  /** `mixed`: realistic plain and JSON lines; `sequence`: numbered lines a test can check for gaps. */
+  logFormat: 'mixed' | 'sequence';
   /** Human-readable notes about settings that were invalid and therefore ignored. */
   warnings: string[];
 }
@@ -38,6 +40,7 @@ export const MAX_SLOW_START_SECONDS = 3_600;
 
 export const BEHAVIOR_ENV = 'SANDBOX_BEHAVIOR';
 export const LOG_RATE_ENV = 'SANDBOX_LOG_RATE';
+export const LOG_FORMAT_ENV = 'SANDBOX_LOG_FORMAT';
 
 /** A behaviour with nothing special about it, the result for any ordinary image. */
 export function healthyBehavior(): Behavior {
@@ -48,6 +51,7 @@ export function healthyBehavior(): Behavior {
     errorRatio: 0,
     latencyMs: 0,
     logRatePerSec: DEFAULT_LOG_RATE_PER_SEC,
+    logFormat: 'mixed',
     warnings: [],
   };
 }
@@ -60,6 +64,10 @@ export function parseBehavior(image: string, env: readonly EnvVar[]): Behavior {
   if (spec !== undefined) applyBehaviorSpec(behavior, spec);
   const rate = lastEnvValue(env, LOG_RATE_ENV);
   if (rate !== undefined) applyLogRate(behavior, rate);
+  const format = lastEnvValue(env, LOG_FORMAT_ENV);
+  if (format === 'sequence' || format === 'mixed') behavior.logFormat = format;
+  else if (format !== undefined)
+    behavior.warnings.push(`${LOG_FORMAT_ENV}: ignoring "${format}": use mixed or sequence`);
   return behavior;
 }
 

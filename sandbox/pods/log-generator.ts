@@ -15,6 +15,8 @@ export interface LogGeneratorOptions {
   container: string;
   /** Overrides the seed otherwise derived from pod and container name. */
   seed?: number;
+  /** `sequence`: only `seq=N POD/CONTAINER` lines, N counting from 1 per container instance. */
+  format?: 'mixed' | 'sequence';
 }
 
 /** Ticks never come more often than this; higher rates write several lines per tick instead. */
@@ -28,7 +30,10 @@ export function startLogGenerator(opts: LogGeneratorOptions): Timer {
   if (!(opts.ratePerSec > 0) || !Number.isFinite(opts.ratePerSec)) return { cancel: () => {} };
   const random = mulberry32(opts.seed ?? hashString(`${opts.podName}/${opts.container}`));
   const ctx: LineContext = { random, service: serviceNameFor(opts.podName), now: opts.clock.now() };
-  for (const line of startupLines(ctx)) opts.write(line);
+  let seq = 0;
+  const sequence = opts.format === 'sequence';
+  const next = (): string => (sequence ? `seq=${++seq} ${opts.podName}/${opts.container}` : steadyLine(ctx));
+  if (!sequence) for (const line of startupLines(ctx)) opts.write(line);
   const tickMs = Math.max(MIN_TICK_MS, 1000 / opts.ratePerSec);
   const perTick = (opts.ratePerSec * tickMs) / 1000;
   let carry = 0;
@@ -36,7 +41,7 @@ export function startLogGenerator(opts: LogGeneratorOptions): Timer {
     carry += perTick;
     ctx.now = opts.clock.now();
     // The small epsilon absorbs floating-point error so, e.g., 0.1 added ten times still yields a line.
-    for (; carry >= 1 - 1e-9; carry--) opts.write(steadyLine(ctx));
+    for (; carry >= 1 - 1e-9; carry--) opts.write(next());
   }, tickMs);
 }
 
