@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeployCommand, runDeployCommand } from './deploy-cli';
 import { runAgent } from './main';
+import { isObserveCommand, runObserveCommand } from './observe-cli';
 import { runStatus } from './status-command';
 
 const USAGE = `Usage: slipway <command> [options]
@@ -15,6 +16,9 @@ Commands:
   restart     restart a workload's pods with a rolling update
   scale       set a workload's replica count
   history     list a workload's or a Helm release's revisions
+  logs        print or follow the logs of a workload's pods (all of them, interleaved by time)
+  forward     forward a local port to a Service, workload or pod that survives pod restarts
+  top         CPU and memory per pod (metrics.k8s.io)
   sandbox     start a local Kubernetes API server for tests and demos (development builds only)
   version     print the version
   help        print this help
@@ -42,6 +46,7 @@ function loadSandbox(): SandboxModule | undefined {
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (isDeployCommand(command)) return runDeployCommand(command, rest);
+  if (isObserveCommand(command)) return runObserveCommand(command, rest);
   switch (command) {
     case 'agent':
       return runAgent(rest);

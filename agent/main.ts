@@ -6,6 +6,10 @@ import { type TopicName, type TopicParams, PROTOCOL_VERSION } from '../protocol'
 import { clusterStatus } from './cluster-status';
 import { Guards } from './deploy/guard';
 import { deployMethods } from './deploy/methods';
+import { KubeClient } from './kube/client';
+import { ForwardManager } from './observe/forwards';
+import { MetricsHub } from './observe/metrics-collector';
+import { observeMethods } from './observe/methods';
 import { fileLogger } from './log-file';
 import { InformerCache, clientNodeInformers } from './kube/informer-cache';
 import { type LoadedKubeconfig, loadKubeconfigs, toKubeconfigState } from './kube/kubeconfig';
@@ -78,6 +82,9 @@ export async function startAgent(
   const current = (): LoadedKubeconfig => loaded;
   const cache = new InformerCache({ create: clientNodeInformers(current) });
   let kubeconfigSource: KubeconfigSource | undefined;
+  const clientFor = (context: string): KubeClient => KubeClient.forContext(current(), context);
+  const forwards = new ForwardManager(clientFor);
+  const metrics = new MetricsHub();
   const factory: SourceFactory = <T extends TopicName>(topic: T, params: TopicParams<T>): TopicSource<T> => {
     if (topic === 'kubeconfig') {
       kubeconfigSource ??= new KubeconfigSource(() => (loaded = loadKubeconfigs(env, home)), env, home);
@@ -91,11 +98,11 @@ export async function startAgent(
       };
       return view as unknown as TopicSource<T>;
     }
-    return createTopicSource(
-      topic as KubeTopic,
-      params as TopicParams<KubeTopic>,
-      { cache, loaded: current },
-    ) as unknown as TopicSource<T>;
+    if (topic === 'forwards') return forwards as unknown as TopicSource<T>;
+    return createTopicSource(topic as KubeTopic, params as TopicParams<KubeTopic>, {
+      cache,
+      loaded: current,
+    }) as unknown as TopicSource<T>;
   };
   const hub = new TopicHub(factory);
   const startedAt = new Date().toISOString();
@@ -107,6 +114,7 @@ export async function startAgent(
   const guards = new Guards();
   const methods: MethodHandlers = {
     ...deployMethods({ loaded: current, guards }),
+    ...observeMethods({ clientFor, forwards, metrics }),
     'agent.info': () =>
       Promise.resolve({
         version: VERSION,
@@ -152,6 +160,8 @@ export async function startAgent(
       if (opts.writeDiscoveryFile !== false) removeDiscovery(path, process.pid);
       hub.dispose();
       kubeconfigSource?.dispose();
+      metrics.dispose();
+      await forwards.close();
       await server.close();
       await cache.dispose();
       markStopped();

@@ -6,6 +6,7 @@ import {
   type MethodName,
   type PlanEvent,
   type Params,
+  type StreamChunk,
   type Result,
   type TopicName,
   AgentFailure,
@@ -19,6 +20,10 @@ import type { Subscription, TopicHub } from '../topics/hub';
 export interface RequestContext {
   signal: AbortSignal;
   progress(message: string, fraction?: number, event?: PlanEvent): void;
+  /** Sends streamed data (log lines, metric samples) for this request. */
+  chunk(c: StreamChunk): void;
+  /** A promise while the client is behind on reading; a streaming method waits on it before sending more. */
+  pressure(): Promise<void> | undefined;
 }
 
 /** The agent's answers; a method left out is reported to the client as not served by this agent. */
@@ -50,6 +55,7 @@ export class Session {
   private readonly subs = new Map<number, Subscription>();
   private readonly lagging = new Set<number>();
   private drainTimer: NodeJS.Timeout | undefined;
+  private drained: { promise: Promise<void>; timer: NodeJS.Timeout; resolve: () => void } | undefined;
 
   constructor(
     private readonly ws: WebSocket,
@@ -174,6 +180,8 @@ export class Session {
             ...(fraction === undefined ? {} : { fraction }),
             ...(event === undefined ? {} : { event }),
           }),
+        chunk: (c) => this.send({ t: 'chunk', id, chunk: c }),
+        pressure: () => this.pressure(),
       });
       this.send({ t: 'res', id, ok: true, result } as AgentMessage);
     } catch (e) {
@@ -224,6 +232,23 @@ export class Session {
     }
   }
 
+  /** Resolves once the socket's send buffer is below the high-water mark again (or it closed). */
+  private pressure(): Promise<void> | undefined {
+    if (this.ws.readyState !== this.ws.OPEN || this.ws.bufferedAmount <= HIGH_WATER_BYTES / 2)
+      return undefined;
+    if (this.drained !== undefined) return this.drained.promise;
+    let resolve: () => void = () => undefined;
+    const promise = new Promise<void>((r) => (resolve = r));
+    const timer = setInterval(() => {
+      if (this.ws.readyState === this.ws.OPEN && this.ws.bufferedAmount > HIGH_WATER_BYTES / 8) return;
+      clearInterval(timer);
+      this.drained = undefined;
+      resolve();
+    }, 20);
+    this.drained = { promise, timer, resolve };
+    return promise;
+  }
+
   /** Once a slow client has caught up, each lagging subscription gets a fresh snapshot. */
   private watchDrain(): void {
     if (this.drainTimer !== undefined) return;
@@ -242,5 +267,9 @@ export class Session {
     for (const s of this.subs.values()) s.dispose();
     this.subs.clear();
     if (this.drainTimer !== undefined) clearInterval(this.drainTimer);
+    if (this.drained !== undefined) {
+      clearInterval(this.drained.timer);
+      this.drained.resolve();
+    }
   }
 }
