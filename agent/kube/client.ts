@@ -154,6 +154,7 @@ export class KubeClient {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        opts.signal?.removeEventListener('abort', onAbort);
         reject(e);
       };
       const req = send(options, (res) => {
@@ -161,6 +162,8 @@ export class KubeClient {
         const status = res.statusCode ?? 0;
         if (status >= 200 && status < 300) {
           settled = true;
+          // Aborting still ends the body while it streams; after that the listener must go.
+          res.once('close', () => opts.signal?.removeEventListener('abort', onAbort));
           resolve(res);
           return;
         }

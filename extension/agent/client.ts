@@ -6,6 +6,7 @@ import {
   type MethodName,
   type Params,
   type PlanEvent,
+  type StreamChunk,
   type Result,
   type Resume,
   type TopicName,
@@ -32,6 +33,7 @@ interface Pending {
   resolve(v: unknown): void;
   reject(e: AgentFailure): void;
   onProgress?: (message: string, fraction?: number, event?: PlanEvent) => void;
+  onChunk?: (chunk: StreamChunk) => void;
 }
 
 interface SubRecord {
@@ -174,6 +176,9 @@ export class AgentClient {
       case 'progress':
         this.pending.get(msg.id)?.onProgress?.(msg.message, msg.fraction, msg.event);
         return;
+      case 'chunk':
+        this.pending.get(msg.id)?.onChunk?.(msg.chunk);
+        return;
       case 'snap': {
         const s = this.subs.get(msg.id);
         if (s === undefined) return;
@@ -209,7 +214,12 @@ export class AgentClient {
   request<M extends MethodName>(
     method: M,
     params: Params<M>,
-    opts: { signal?: AbortSignal; onProgress?: (m: string, f?: number, event?: PlanEvent) => void } = {},
+    opts: {
+      signal?: AbortSignal;
+      onProgress?: (m: string, f?: number, event?: PlanEvent) => void;
+      /** Streamed data of the request (log lines, metric samples). */
+      onChunk?: (chunk: StreamChunk) => void;
+    } = {},
   ): Promise<Result<M>> {
     const ws = this.ws;
     if (ws === undefined || ws.readyState !== WebSocket.OPEN) {
@@ -237,6 +247,7 @@ export class AgentClient {
         },
       };
       if (opts.onProgress !== undefined) pending.onProgress = opts.onProgress;
+      if (opts.onChunk !== undefined) pending.onChunk = opts.onChunk;
       this.pending.set(id, pending);
       opts.signal?.addEventListener('abort', onAbort, { once: true });
       ws.send(JSON.stringify({ t: 'req', id, method, params }));
@@ -285,7 +296,16 @@ export class AgentClient {
   }
 }
 
-const AGENT_MESSAGE_TYPES = new Set(['welcome', 'res', 'progress', 'snap', 'delta', 'subEnd', 'err']);
+const AGENT_MESSAGE_TYPES = new Set([
+  'welcome',
+  'res',
+  'progress',
+  'chunk',
+  'snap',
+  'delta',
+  'subEnd',
+  'err',
+]);
 
 /**
  * A light check at the boundary: a frame must be a JSON object of a known type, with a numeric id where
