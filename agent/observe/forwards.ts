@@ -27,6 +27,8 @@ const POD_UNIQUE_LABELS = [
 ];
 
 const PROBE_MS = 5_000;
+/** How long starting a forward waits for a ready pod before it gives up. */
+const READY_WAIT_MS = 15_000;
 
 interface PortSpec {
   containerPort: number;
@@ -219,6 +221,16 @@ class Forward {
     inf.start();
     await Promise.race([synced, new Promise((r) => setTimeout(r, 10_000))]);
     this.repick();
+    if (this.info.pod === undefined) {
+      // Pods still starting (a rollout in progress) get a moment to become ready.
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, READY_WAIT_MS);
+        this.waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
     if (this.info.pod === undefined) {
       await this.stop();
       throw new AgentFailure(
