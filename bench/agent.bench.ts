@@ -105,7 +105,7 @@ function run(
 // ---------------------------------------------------------------------------------------------------------
 // The agent as a real process.
 
-interface AgentProcess {
+export interface AgentProcess {
   pid: number;
   port: number;
   token: string;
@@ -113,7 +113,7 @@ interface AgentProcess {
 }
 
 /** `node dist/cli.js agent` with its discovery file in `configDir`, never the user's own agent. */
-async function startAgentProcess(configDir: string, kubeconfig: string): Promise<AgentProcess> {
+export async function startAgentProcess(configDir: string, kubeconfig: string): Promise<AgentProcess> {
   const child = spawn(process.execPath, [CLI, 'agent'], {
     env: { ...process.env, SLIPWAY_CONFIG_DIR: configDir, KUBECONFIG: kubeconfig },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type BenchResult, printResults } from './harness';
 import { benchAgent } from './agent.bench';
+import { benchObserve } from './observe.bench';
 import { benchRollout } from './rollout.bench';
 import { benchSandbox } from './sandbox.bench';
 
@@ -26,6 +27,10 @@ async function main(): Promise<void> {
   if (wanted('rollout')) {
     all['rollout'] = await benchRollout();
     printResults('Deploy: rollout completion reporting', all['rollout']);
+  }
+  if (wanted('observe')) {
+    all['observe'] = await benchObserve();
+    printResults('Logs and port-forwards', all['observe']);
   }
   const dir = join(__dirname, '..', 'bench-results');
   mkdirSync(dir, { recursive: true });
