@@ -231,6 +231,7 @@ export function ansiRuns(text: string): { text: string; cls?: string }[] {
   const runs: { text: string; cls?: string }[] = [];
   let cls: string | undefined;
   let bold = false;
+  // eslint-disable-next-line no-control-regex -- matching the ESC of ANSI colour codes is the point
   const re = /\u001b\[([0-9;]*)m/g;
   let last = 0;
   for (let m = re.exec(text); m !== null; m = re.exec(text)) {
