@@ -1,4 +1,16 @@
-import { type Check, CheckError, array, bool, either, int, object, oneOf, optional, record, str } from './check';
+import {
+  type Check,
+  CheckError,
+  array,
+  bool,
+  either,
+  int,
+  object,
+  oneOf,
+  optional,
+  record,
+  str,
+} from './check';
 import type {
   DeployParams,
   DeployPreview,

@@ -48,7 +48,8 @@ export interface LogLine {
   previous?: true;
 }
 
-export type LogNoteKind = 'joined' | 'left' | 'restarted' | 'reconnecting' | 'resumed' | 'error' | 'diagnosis';
+export type LogNoteKind =
+  'joined' | 'left' | 'restarted' | 'reconnecting' | 'resumed' | 'error' | 'diagnosis';
 
 /** Something the panel shows between lines: a pod joined or went away, a stream was resumed... */
 export interface LogNote {
