@@ -190,3 +190,12 @@ export interface TopRow {
   cpuMillicores: number;
   memoryBytes: number;
 }
+
+/** A log stamp as a string that sorts like the time: fraction padded to nine digits, UTC "Z". */
+export function stampKey(ts: string): string {
+  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)$/.exec(ts);
+  if (m === null) return ts;
+  const [, base, frac = '', zone] = m;
+  if (zone === 'Z') return `${base}.${frac.padEnd(9, '0')}Z`;
+  return `${new Date(Date.parse(`${base}${zone}`)).toISOString().slice(0, 19)}.${frac.padEnd(9, '0')}Z`;
+}

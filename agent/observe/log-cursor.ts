@@ -1,4 +1,6 @@
-import type { LogCursor } from '../../protocol';
+import { type LogCursor, stampKey } from '../../protocol';
+
+export { stampKey };
 
 /**
  * Resuming a container's log without losing or repeating a line. The kubelet stamps every line
@@ -6,16 +8,6 @@ import type { LogCursor } from '../../protocol';
  * so the cursor drops everything older than the last stamp it delivered and, of the lines carrying exactly
  * that stamp, as many as it had already delivered.
  */
-
-/** A stamp as a string that sorts like the time: the fraction padded to nine digits, always UTC "Z". */
-export function stampKey(ts: string): string {
-  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)$/.exec(ts);
-  if (m === null) return ts;
-  const [, base, frac = '', zone] = m;
-  if (zone === 'Z') return `${base}.${frac.padEnd(9, '0')}Z`;
-  const ms = Date.parse(`${base}${zone}`);
-  return `${new Date(ms).toISOString().slice(0, 19)}.${frac.padEnd(9, '0')}Z`;
-}
 
 /** Splits "STAMP text" as the kubelet writes it with `timestamps=true`; undefined when no stamp leads. */
 export function splitStamp(line: string): { ts: string; text: string } | undefined {

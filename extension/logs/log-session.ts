@@ -7,6 +7,7 @@ import {
   type Params,
   type Result,
   type StreamChunk,
+  stampKey,
 } from '../../protocol';
 
 /** The part of AgentClient a log session uses; the current client may change when the agent restarts. */
@@ -23,11 +24,6 @@ export interface LogSessionSink {
   notes(notes: LogNote[]): void;
   /** live: streaming; reconnecting: the agent is away, lines will resume; ended: done or failed. */
   state(s: 'live' | 'reconnecting' | 'ended', message?: string): void;
-}
-
-function stampKey(ts: string): string {
-  const m = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d+))?Z$/.exec(ts);
-  return m === null ? ts : `${m[1]}.${(m[2] ?? '').padEnd(9, '0')}Z`;
 }
 
 /**

@@ -3,6 +3,9 @@
  * kept in time order (late lines of a slower stream are inserted where they belong), a count of what the
  * bound pushed out, level detection, and the filter the view renders from.
  */
+import { stampKey } from '../../protocol/observe';
+
+export { stampKey };
 
 export type Level = 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'fatal' | undefined;
 
@@ -28,11 +31,6 @@ export interface IncomingLine {
   container: string;
   text: string;
   previous?: boolean;
-}
-
-export function stampKey(ts: string): string {
-  const m = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d+))?Z$/.exec(ts);
-  return m === null ? ts : `${m[1]}.${(m[2] ?? '').padEnd(9, '0')}Z`;
 }
 
 const LEVEL_WORDS: Record<string, Level> = {
