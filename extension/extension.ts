@@ -4,7 +4,12 @@ import { Supervisor, nodeSupervisorDeps } from './agent/supervisor';
 import { registerCommands } from './commands/commands';
 import { PREVIEW_SCHEME, PreviewDocuments } from './deploy/preview-documents';
 import { RolloutPanel } from './deploy/rollout-panel';
+import { DESCRIBE_SCHEME, DescribeDocuments } from './describe/describe-documents';
+import { EventsView } from './describe/events-view';
+import { ForwardsView } from './forwards/forwards-view';
 import { createLog } from './log';
+import { LogPanels } from './logs/log-panel';
+import { MetricPanels } from './metrics/metric-panel';
 import { ClusterStatusCache } from './state/cluster-status';
 import { Selection } from './state/selection';
 import { TopicStore } from './state/topic-store';
@@ -66,6 +71,35 @@ export function activate(context: vscode.ExtensionContext): void {
   const panel = scope.add(new RolloutPanel(context.extensionUri));
   const previews = scope.add(new PreviewDocuments());
   scope.add(vscode.workspace.registerTextDocumentContentProvider(PREVIEW_SCHEME, previews));
+  const connectedClient = () => (client.connected ? client : undefined);
+  const markersChanged = releases.tree.onDidChangeTreeData;
+  const logs = scope.add(
+    new LogPanels({
+      extensionUri: context.extensionUri,
+      client: connectedClient,
+      markers: (t) =>
+        t.selection.workload === undefined
+          ? []
+          : releases.markers(t.selection.context, t.selection.namespace, t.selection.workload),
+      onMarkersChanged: markersChanged,
+    }),
+  );
+  const metrics = scope.add(
+    new MetricPanels({
+      extensionUri: context.extensionUri,
+      client: connectedClient,
+      markers: (t) => releases.markers(t.context, t.namespace, t.workload),
+      onMarkersChanged: markersChanged,
+      prometheusUrl: () => {
+        const url = vscode.workspace.getConfiguration('slipway').get<string>('prometheusUrl', '').trim();
+        return url === '' ? undefined : url;
+      },
+    }),
+  );
+  const forwards = scope.add(new ForwardsView(supervisor, log));
+  const events = scope.add(new EventsView(supervisor));
+  const describe = scope.add(new DescribeDocuments(client));
+  scope.add(vscode.workspace.registerTextDocumentContentProvider(DESCRIBE_SCHEME, describe));
   registerCommands(scope, {
     log,
     supervisor,
@@ -74,6 +108,7 @@ export function activate(context: vscode.ExtensionContext): void {
     status,
     clusters,
     deploy: { client, selection, services, releases, panel, previews },
+    observe: { client, selection, services, forwards, events, logs, metrics, describe },
   });
 
   supervisor.start();

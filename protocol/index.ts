@@ -7,3 +7,4 @@ export * from './observe';
 export * from './topics';
 export * from './wire';
 export * from './webview';
+export * from './observe-panels';

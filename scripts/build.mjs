@@ -31,8 +31,12 @@ await Promise.all([
     platform: 'browser',
     format: 'iife',
     target: 'es2022',
-    entryPoints: ['webview/rollout/main.ts'],
-    outfile: 'dist/webview/rollout.js',
+    entryPoints: {
+      rollout: 'webview/rollout/main.ts',
+      logs: 'webview/logs/main.ts',
+      metrics: 'webview/metrics/main.ts',
+    },
+    outdir: 'dist/webview',
   }),
   build({
     ...common,
@@ -44,6 +48,8 @@ await Promise.all([
 
 // The panels' stylesheets are plain CSS, shipped as they are, with the codicon font they draw icons with.
 mkdirSync('dist/webview/codicons', { recursive: true });
-copyFileSync('webview/rollout/rollout.css', 'dist/webview/rollout.css');
+for (const panel of ['rollout', 'logs', 'metrics'])
+  copyFileSync(`webview/${panel}/${panel}.css`, `dist/webview/${panel}.css`);
+copyFileSync('node_modules/uplot/dist/uPlot.min.css', 'dist/webview/uPlot.min.css');
 for (const f of ['codicon.css', 'codicon.ttf'])
   copyFileSync(`node_modules/@vscode/codicons/dist/${f}`, `dist/webview/codicons/${f}`);

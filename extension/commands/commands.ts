@@ -21,6 +21,21 @@ import {
   setImage,
 } from '../deploy/deploy-commands';
 import { CMD } from './ids';
+import {
+  type ObserveDeps,
+  describe,
+  eventsFocus,
+  openForward,
+  removeForwardProfile,
+  saveForwardProfile,
+  showEvents,
+  showLogs,
+  showMetrics,
+  startForward,
+  startForwardProfile,
+  stopAllForwards,
+  stopForward,
+} from './observe-commands';
 import { pickContext, pickNamespace } from './pickers';
 import { type FailureHost, registerCommand } from './run-command';
 
@@ -32,6 +47,7 @@ export interface CommandDeps {
   status: ClusterStatusCache;
   clusters: ClustersView;
   deploy: DeployDeps;
+  observe: ObserveDeps;
 }
 
 /**
@@ -98,6 +114,30 @@ export function registerCommands(scope: Scope, deps: CommandDeps): void {
   register(CMD.scale, (handle) => scale(d, handle));
   register(CMD.rollbackHelm, (handle) => rollbackHelm(d, handle));
   register(CMD.showRollout, () => d.panel.show());
+  const o = deps.observe;
+  register(CMD.showLogs, (handle) => showLogs(o, handle));
+  register(CMD.showMetrics, (handle) => showMetrics(o, handle));
+  register(CMD.describe, (handle) => describe(o, handle));
+  register(CMD.refreshDescribe, () => {
+    const uri = vscode.window.activeTextEditor?.document.uri;
+    if (uri !== undefined) o.describe.refresh(uri);
+  });
+  register(CMD.showEvents, (handle) => showEvents(o, handle));
+  register(CMD.refreshEvents, () => o.events.refresh());
+  register(CMD.portForward, (handle) => startForward(o, handle));
+  register(CMD.stopForward, (handle) => stopForward(o, handle));
+  register(CMD.stopAllForwards, () => stopAllForwards(o));
+  register(CMD.openForward, (handle) => openForward(o, handle));
+  register(CMD.saveForwardProfile, () => saveForwardProfile(o));
+  register(CMD.startForwardProfile, (handle) => startForwardProfile(o, handle));
+  register(CMD.deleteForwardProfile, (handle) => removeForwardProfile(o, handle));
+  // The Events view follows what is selected in the Services view.
+  scope.add(
+    o.services.onDidChangeSelection((e) => {
+      const ref = o.services.tree.node(e.selection[0])?.ref;
+      if (ref !== undefined) o.events.show(eventsFocus(o, ref));
+    }),
+  );
   register(CMD.refreshClusterStatus, (handle) => {
     const ref = clusters.tree.node(handle)?.ref;
     status.refresh(ref?.kind === 'context' ? ref.context.name : undefined);

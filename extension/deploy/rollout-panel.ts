@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { type HostToPanel, type PlanViewState, assertNever, parsePanelToHost } from '../../protocol';
+import { panelHtml, webviewRoot } from '../webview/panel-html';
 
 /**
  * The rollout panel: one webview that shows the latest plan's timeline. It is sent the whole state on
@@ -29,7 +29,7 @@ export class RolloutPanel implements vscode.Disposable {
       this.post();
       return;
     }
-    const root = vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview');
+    const root = webviewRoot(this.extensionUri);
     const panel = vscode.window.createWebviewPanel(
       'slipway.rollout',
       'Slipway Rollout',
@@ -40,32 +40,13 @@ export class RolloutPanel implements vscode.Disposable {
         retainContextWhenHidden: false,
       },
     );
-    const nonce = randomBytes(16).toString('base64');
-    const script = panel.webview.asWebviewUri(vscode.Uri.joinPath(root, 'rollout.js'));
-    const style = panel.webview.asWebviewUri(vscode.Uri.joinPath(root, 'rollout.css'));
-    const codicons = panel.webview.asWebviewUri(vscode.Uri.joinPath(root, 'codicons', 'codicon.css'));
-    const csp = [
-      "default-src 'none'",
-      `style-src ${panel.webview.cspSource}`,
-      `font-src ${panel.webview.cspSource}`,
-      `script-src 'nonce-${nonce}'`,
-    ].join('; ');
-    panel.webview.html = `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${codicons.toString()}">
-<link rel="stylesheet" href="${style.toString()}">
-<title>Slipway Rollout</title>
-</head>
-<body>
-<main id="root"><p class="muted">No deploy has run in this window yet.</p></main>
-<div id="announcer" role="status" class="visually-hidden"></div>
-<script nonce="${nonce}" src="${script.toString()}"></script>
-</body>
-</html>`;
+    panel.webview.html = panelHtml(panel.webview, root, {
+      title: 'Slipway Rollout',
+      script: 'rollout.js',
+      styles: ['rollout.css'],
+      body: `<main id="root"><p class="muted">No deploy has run in this window yet.</p></main>
+<div id="announcer" role="status" class="visually-hidden"></div>`,
+    });
     panel.webview.onDidReceiveMessage((m: unknown) => {
       const message = parsePanelToHost(m);
       if (message === undefined) return;

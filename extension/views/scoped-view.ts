@@ -28,6 +28,8 @@ export abstract class ScopedTopicView<T extends 'services' | 'releases', R> impl
   readonly tree: LiveTree<R>;
   protected readonly store: ScopedStore<T>;
   private readonly view: vscode.TreeView<unknown>;
+  /** The rows the user selected (handles for `tree.node`). */
+  readonly onDidChangeSelection: vscode.Event<vscode.TreeViewSelectionChangeEvent<unknown>>;
 
   constructor(
     viewId: string,
@@ -39,6 +41,7 @@ export abstract class ScopedTopicView<T extends 'services' | 'releases', R> impl
     this.view = this.scope.add(
       vscode.window.createTreeView(viewId, { treeDataProvider: this.tree, showCollapseAll: true }),
     );
+    this.onDidChangeSelection = this.view.onDidChangeSelection;
     const update = (): void => this.update();
     this.scope.add(this.view.onDidChangeVisibility(update));
     this.scope.add(deps.selection.onDidChange(update));

@@ -1,4 +1,4 @@
-import type { WorkloadInfo } from '../../protocol';
+import type { PodInfo, ServiceInfo, WorkloadInfo } from '../../protocol';
 import { type ServicesRef, buildServicesTree } from './services-model';
 import { type ScopedViewDeps, ScopedTopicView, currentViewScope } from './scoped-view';
 import type { TreeModel } from './tree-model';
@@ -11,6 +11,14 @@ export class ServicesView extends ScopedTopicView<'services', ServicesRef> {
   /** The workloads the view shows now, for commands run from the palette. */
   workloads(): readonly WorkloadInfo[] {
     return this.store.current?.items('workloads') ?? [];
+  }
+
+  pods(): readonly PodInfo[] {
+    return this.store.current?.items('pods') ?? [];
+  }
+
+  services(): readonly ServiceInfo[] {
+    return this.store.current?.items('services') ?? [];
   }
 
   protected build(): TreeModel<ServicesRef> {

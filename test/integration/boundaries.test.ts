@@ -78,8 +78,13 @@ describe('module boundaries', () => {
       'dist/extension.js',
       'dist/webview/codicons/codicon.css',
       'dist/webview/codicons/codicon.ttf',
+      'dist/webview/logs.css',
+      'dist/webview/logs.js',
+      'dist/webview/metrics.css',
+      'dist/webview/metrics.js',
       'dist/webview/rollout.css',
       'dist/webview/rollout.js',
+      'dist/webview/uPlot.min.css',
       'package.json',
       'schemas/slipway.schema.json',
     ]);

@@ -22,6 +22,8 @@ export interface ModelLine {
   json: Record<string, unknown> | undefined;
   /** A marker (pod joined/left, deploy) instead of a log line. */
   note?: string;
+  /** What kind of marker: a LogNote kind, or 'deploy'. */
+  noteKind?: string;
   seq: number;
 }
 
@@ -110,7 +112,10 @@ export class LogModel {
   }
 
   /** Adds lines (any order); returns the index of the first position that changed. */
-  add(incoming: readonly IncomingLine[], note?: (l: IncomingLine) => string | undefined): number {
+  add(
+    incoming: readonly IncomingLine[],
+    note?: (l: IncomingLine) => { text: string; kind: string } | undefined,
+  ): number {
     let firstChanged = this.lines.length;
     for (const l of incoming) {
       const { level, json } = detectLevel(l.text);
@@ -126,7 +131,10 @@ export class LogModel {
         seq: this.seq++,
       };
       const n = note?.(l);
-      if (n !== undefined) line.note = n;
+      if (n !== undefined) {
+        line.note = n.text;
+        line.noteKind = n.kind;
+      }
       // Most lines arrive in order: append. A late one is placed after every line with a stamp <= its own.
       let i = this.lines.length;
       while (i > 0 && this.lines[i - 1]!.key > line.key) i--;
@@ -146,8 +154,8 @@ export class LogModel {
   }
 
   /** A marker line at a time (deploys, pods joining or leaving). */
-  mark(ts: string, pod: string, text: string): void {
-    this.add([{ ts, pod, container: '', text }], () => text);
+  mark(ts: string, pod: string, text: string, kind = 'note'): void {
+    this.add([{ ts, pod, container: '', text }], () => ({ text, kind }));
   }
 
   clear(): void {
