@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { DescribeParams, DescribeResult } from '../../protocol';
+import type { DescribeParams } from '../../protocol';
 import type { AgentClient } from '../agent/client';
 import { toAgentError } from '../commands/failure';
 
@@ -31,12 +31,6 @@ function paramsOf(uri: vscode.Uri): DescribeParams | undefined {
   };
 }
 
-/** The document's text: the diagnosis first (what is wrong, in one sentence each), then the description. */
-export function describeText(r: DescribeResult): string {
-  if (r.diagnosis.length === 0) return r.text;
-  return `Diagnosis:\n${r.diagnosis.map((d) => `  ${d.replace(/\n/g, '\n    ')}`).join('\n')}\n\n${r.text}`;
-}
-
 /**
  * Read-only `kubectl describe` documents, fetched from the agent each time one is opened or refreshed.
  * A failure is the document's text (one sentence), so the tab says what went wrong where the user looks.
@@ -53,7 +47,8 @@ export class DescribeDocuments implements vscode.TextDocumentContentProvider, vs
     const abort = new AbortController();
     token.onCancellationRequested(() => abort.abort());
     try {
-      return describeText(await this.client.request('object.describe', params, { signal: abort.signal }));
+      // The agent's text starts with the diagnosis (one sentence per problem with its log lines).
+      return (await this.client.request('object.describe', params, { signal: abort.signal })).text;
     } catch (e) {
       return `Could not describe ${params.kind} ${params.name}: ${toAgentError(e).message}\n`;
     }

@@ -42,7 +42,7 @@ class MetricPanel implements vscode.Disposable {
   readonly panel: vscode.WebviewPanel;
   private abort: AbortController | undefined;
   private intervalSeconds = 5;
-  private window: MetricWindow = 900;
+  private window: MetricWindow = 300;
   private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor(

@@ -31,7 +31,7 @@ let filtered: FilterResult | undefined;
 let filterDirty = false;
 let lastFilterAt = 0;
 let unseen = 0;
-let dirty = true;
+let dirty = false;
 let highlightIndex = -1;
 
 function el<K extends keyof HTMLElementTagNameMap>(
@@ -261,7 +261,8 @@ function renderLine(line: ModelLine, index: number, re: RegExp | undefined): HTM
   if (filtered !== undefined && re !== undefined && !filtered.matches.has(index)) classes.push('context');
   if (index === highlightIndex) classes.push('jumped');
   const row = el('div', { class: classes.join(' '), 'data-index': String(index), 'data-pod': line.pod });
-  if (timestamps) row.append(el('span', { class: 'ts' }, line.ts));
+  // The time of day to the millisecond; the whole stamp (date, nanoseconds) on hover and in copies.
+  if (timestamps) row.append(el('span', { class: 'ts', title: line.ts }, line.ts.slice(11, 23)));
   row.append(
     el(
       'span',
@@ -290,8 +291,7 @@ function render(): void {
   if (follow) scroller.scrollTop = scroller.scrollHeight;
   const top = scroller.scrollTop;
   const atBottom = follow || top + height >= size * ROW_H - 2;
-  // At the bottom the last lines are drawn bottom-up, so wrapped or pretty-printed (taller) lines still
-  // end at the bottom edge; elsewhere the first visible index is drawn at the top.
+  // At the bottom the last `visible` lines are drawn; elsewhere from the first visible index on.
   const start = atBottom
     ? Math.max(0, size - visible)
     : Math.min(Math.floor(top / ROW_H), Math.max(0, size - 1));
@@ -306,7 +306,8 @@ function render(): void {
   rows.replaceChildren(fragment);
   rows.style.top = `${top}px`;
   rows.style.height = `${height}px`;
-  rows.classList.toggle('bottom', atBottom);
+  // Lines taller than one row overflow the box: at the bottom the newest stay in sight, elsewhere the first.
+  rows.scrollTop = atBottom ? rows.scrollHeight : 0;
   scroller.classList.toggle('wrap', wrap);
   renderStatus(size);
 }

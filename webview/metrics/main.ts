@@ -16,7 +16,7 @@ declare function acquireVsCodeApi(): { postMessage(m: MetricPanelToHost): void }
 const vscode = acquireVsCodeApi();
 const store = new SampleStore();
 let markers: DeployMarker[] = [];
-let windowSeconds: MetricWindow = 900;
+let windowSeconds: MetricWindow = 300;
 let streamState: LogStreamState = 'live';
 
 function el<K extends keyof HTMLElementTagNameMap>(
@@ -158,6 +158,8 @@ function markerPlugin(): uPlot.Plugin {
         ctx.setLineDash([4, 3]);
         ctx.lineWidth = devicePixelRatio;
         ctx.font = `${10 * devicePixelRatio}px ${getComputedStyle(document.body).fontFamily}`;
+        // Labels of markers close together would overprint: only the first of a cluster gets one.
+        let labelledUpTo = -Infinity;
         for (const m of markers) {
           const x = u.valToPos(Date.parse(m.at) / 1000, 'x', true);
           if (x < u.bbox.left || x > u.bbox.left + u.bbox.width) continue;
@@ -165,6 +167,8 @@ function markerPlugin(): uPlot.Plugin {
           ctx.moveTo(x, u.bbox.top);
           ctx.lineTo(x, u.bbox.top + u.bbox.height);
           ctx.stroke();
+          if (x < labelledUpTo) continue;
+          labelledUpTo = x + 160 * devicePixelRatio;
           ctx.fillText(
             m.label.replace(/^Revision (\d+) of [^:]+/, 'rev $1').slice(0, 28),
             x + 3,
@@ -210,7 +214,7 @@ function makePlot(spec: ChartSpec, chart: Chart, d: Drawn): uPlot {
       series,
       axes: [
         { ...axis },
-        { ...axis, size: 56, values: (_u, ticks) => ticks.map((t) => format(t, '').trim()) },
+        { ...axis, size: 56, values: (_u, ticks) => ticks.map((t) => String(Number(t.toPrecision(3)))) },
       ],
       scales: {
         x: { time: true, range: () => xRange() },
