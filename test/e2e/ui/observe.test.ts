@@ -78,7 +78,7 @@ describe('Logs, metrics, port-forwards and describe from the Services view', fun
     for (;;) {
       last = await panel
         .locator('#app')
-        .evaluate((e) => ({ ...(e as HTMLElement).dataset }) as Record<string, string>)
+        .evaluate((e) => ({ ...(e as unknown as { dataset: Record<string, string> }).dataset }))
         .catch(() => ({}));
       if (check(last)) return last;
       if (Date.now() > deadline) throw new Error(`${what}: panel shows ${JSON.stringify(last)}`);
