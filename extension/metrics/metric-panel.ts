@@ -73,6 +73,11 @@ class MetricPanel implements vscode.Disposable {
     );
   }
 
+  /** Starts the stream again, e.g. with another Prometheus. */
+  restart(): void {
+    if (this.abort !== undefined) this.start();
+  }
+
   private post(message: HostToMetricPanel): void {
     void this.panel.webview.postMessage(message);
   }
@@ -175,8 +180,15 @@ class MetricPanel implements vscode.Disposable {
 /** The open metric panels, one per workload. */
 export class MetricPanels implements vscode.Disposable {
   private readonly open = new Map<string, MetricPanel>();
+  private readonly subscription: vscode.Disposable;
 
-  constructor(private readonly deps: MetricPanelDeps) {}
+  constructor(private readonly deps: MetricPanelDeps) {
+    // A Prometheus set (or removed) in the settings applies to the open panels at once.
+    this.subscription = vscode.workspace.onDidChangeConfiguration((e) => {
+      if (!e.affectsConfiguration('slipway.prometheusUrl')) return;
+      for (const p of this.open.values()) p.restart();
+    });
+  }
 
   show(target: MetricTarget): void {
     const key = JSON.stringify([
@@ -194,6 +206,7 @@ export class MetricPanels implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.subscription.dispose();
     for (const p of this.open.values()) p.panel.dispose();
     this.open.clear();
   }

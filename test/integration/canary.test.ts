@@ -1,6 +1,4 @@
 import { strict as assert } from 'node:assert';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { createServer, type AddressInfo } from 'node:net';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +10,13 @@ import { loadKubeconfigs } from '../../agent/kube/kubeconfig';
 import type { Deployment, Pod } from '../../agent/kube/objects';
 import type { PlanEnv } from '../../agent/deploy/target';
 import { type RunningSandbox, startSandbox } from '../support/in-process';
+import {
+  type PodLike,
+  type RunningPrometheus,
+  hasPrometheus,
+  podTargets,
+  startPrometheus,
+} from '../support/prometheus';
 
 /**
  * Canary deploys against the sandbox, with users' traffic played by this test through the core
@@ -112,57 +117,16 @@ services:
   });
 
   describe('with gates read from Prometheus', () => {
-    const havePrometheus = spawnSync('sh', ['-c', 'command -v prometheus'], { stdio: 'ignore' }).status === 0;
-    let prom: ChildProcess | undefined;
-    let relist: NodeJS.Timeout | undefined;
+    let prom: RunningPrometheus | undefined;
     let promWorkspace: string;
 
     before(async function () {
-      if (!havePrometheus) {
+      if (!hasPrometheus) {
         // npm test installs prometheus with apt-get when run as root (CI); elsewhere this case is skipped.
         this.skip();
       }
-      const dir = mkdtempSync(join(tmpdir(), 'slipway-canary-prom-'));
-      // This Debian build has no Kubernetes SD; list the pods into file_sd with the labels it would set.
-      const list = async (): Promise<void> => {
-        const pods = await client.list<
-          Pod & {
-            spec?: { containers?: { ports?: { containerPort: number }[] }[] };
-            status?: { podIP?: string };
-          }
-        >('v1', 'Pod', 'shop');
-        const groups = pods
-          .filter((p) => p.status?.podIP !== undefined && p.metadata.deletionTimestamp === undefined)
-          .flatMap((p) =>
-            ((p.spec?.containers ?? []) as { ports?: { containerPort: number }[] }[]).flatMap((c) =>
-              (c.ports ?? []).map((port) => ({
-                targets: [`${p.status?.podIP ?? ''}:${port.containerPort}`],
-                labels: { namespace: 'shop', pod: p.metadata.name },
-              })),
-            ),
-          );
-        writeFileSync(join(dir, 'pods.json'), JSON.stringify(groups));
-      };
-      await list();
-      relist = setInterval(() => void list().catch(() => undefined), 500);
-      const port = await new Promise<number>((resolve) => {
-        const srv = createServer().listen(0, '127.0.0.1', () => {
-          const p = (srv.address() as AddressInfo).port;
-          srv.close(() => resolve(p));
-        });
-      });
-      writeFileSync(
-        join(dir, 'prometheus.yml'),
-        `global: { scrape_interval: 1s, scrape_timeout: 1s }\nscrape_configs:\n  - job_name: pods\n    file_sd_configs: [{ files: ['${join(dir, 'pods.json')}'], refresh_interval: 1s }]\n`,
-      );
-      prom = spawn(
-        'prometheus',
-        [
-          `--config.file=${join(dir, 'prometheus.yml')}`,
-          `--storage.tsdb.path=${join(dir, 'data')}`,
-          `--web.listen-address=127.0.0.1:${port}`,
-        ],
-        { stdio: 'ignore' },
+      prom = await startPrometheus(async () =>
+        podTargets(await client.list<Pod & PodLike>('v1', 'Pod', 'shop')),
       );
       promWorkspace = mkdtempSync(join(tmpdir(), 'slipway-canary-prom-ws-'));
       writeFileSync(
@@ -179,14 +143,11 @@ services:
       canary:
         steps: [{ weight: 50, pause: 12s }]
         gates: { maxErrorRate: 0.05 }
-        prometheus: { url: "http://127.0.0.1:${port}" }
+        prometheus: { url: "${prom.url}" }
 `,
       );
     });
-    after(() => {
-      clearInterval(relist);
-      prom?.kill('SIGTERM');
-    });
+    after(() => prom?.stop());
 
     it('aborts a release whose error rate Prometheus reports above the gate', async () => {
       const before = await core();

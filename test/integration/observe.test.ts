@@ -7,8 +7,10 @@ import { join } from 'node:path';
 import { AgentClient } from '../../extension/agent/client';
 import { type RunningAgent, startAgent } from '../../agent/main';
 import { KubeClient } from '../../agent/kube/client';
+import type { KubeObject } from '../../agent/kube/objects';
 import { AgentFailure, type ForwardInfo, type MetricSample, type TopicState } from '../../protocol';
 import { hasKubectl, kubectl } from '../support/kubectl';
+import { type PodLike, hasPrometheus, podTargets, startPrometheus } from '../support/prometheus';
 import { type RunningSandbox, startSandbox } from '../support/in-process';
 
 const SECRET_VALUE = 'pa55-w0rd-never-shown-7731';
@@ -236,6 +238,50 @@ describe('port-forwards, metrics and describe over the agent', function () {
         clearInterval(traffic);
         a.abort();
         await runA;
+      }
+    });
+
+    it('reads request rate, error rate and p95 from a real Prometheus scraping the sandbox when one is given', async function () {
+      // npm test installs prometheus with apt-get when run as root (CI); elsewhere this case is skipped.
+      if (!hasPrometheus) this.skip();
+      const prom = await startPrometheus(async () =>
+        podTargets(await kube.list<PodLike & KubeObject>('v1', 'Pod', 'shop')),
+      );
+      const traffic = setInterval(() => {
+        void kube
+          .proxyGet({ kind: 'services', namespace: 'shop', name: 'gateway', port: 4000 }, '/', {
+            timeoutMs: 2000,
+          })
+          .catch(() => undefined);
+      }, 20);
+      const a = new AbortController();
+      const samples: MetricSample[] = [];
+      const run = client
+        .request(
+          'metrics.watch',
+          {
+            context: 'sandbox',
+            namespace: 'shop',
+            workload: { kind: 'Deployment', name: 'gateway' },
+            intervalSeconds: 1,
+            prometheusUrl: prom.url,
+          },
+          { signal: a.signal, onChunk: (c) => c.kind === 'metrics' && samples.push(...c.samples) },
+        )
+        .catch(() => undefined);
+      try {
+        const s = await until(
+          'a sample with a request rate from Prometheus',
+          () => samples.find((x) => x.red?.source === 'prometheus' && x.red.requestsPerSecond > 1),
+          60_000,
+        );
+        assert.ok(s.red !== undefined && s.red.errorRate >= 0 && s.red.errorRate <= 1);
+        assert.ok(s.pods.length >= 2, 'CPU and memory still come from metrics.k8s.io');
+      } finally {
+        clearInterval(traffic);
+        a.abort();
+        await run;
+        prom.stop();
       }
     });
 

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +21,7 @@ import {
 } from '../selectors';
 import { type SandboxProcess, startSandboxProcess } from '../../support/sandbox-process';
 import { KUBECTL, hasKubectl } from '../../support/kubectl';
+import { type PodLike, hasPrometheus, podTargets, startPrometheus } from '../../support/prometheus';
 
 const SECRET_VALUES = ['s3cr3t-demo-password', 'demo-jwt-signing-key'];
 
@@ -56,6 +57,7 @@ describe('Logs, metrics, port-forwards and describe from the Services view', fun
   let sb: SandboxProcess;
   let wb: Workbench;
   let configDir: string;
+  let workspace: string;
 
   const kubectl = (...args: string[]): string =>
     execFileSync(KUBECTL, ['--kubeconfig', sb.kubeconfig, '-n', 'shop', ...args], { encoding: 'utf8' });
@@ -91,7 +93,7 @@ describe('Logs, metrics, port-forwards and describe from the Services view', fun
     sb = await startSandboxProcess('demo');
     kubectl('scale', 'deployment/core', '--replicas=3');
     configDir = mkdtempSync(join(tmpdir(), 'slipway-e2e-observe-'));
-    const workspace = mkdtempSync(join(tmpdir(), 'slipway-e2e-observe-ws-'));
+    workspace = mkdtempSync(join(tmpdir(), 'slipway-e2e-observe-ws-'));
     wb = await startWorkbench({
       ...e2eOptionsFromEnv(),
       workspaceFolder: workspace,
@@ -192,6 +194,39 @@ describe('Logs, metrics, port-forwards and describe from the Services view', fun
     await panel.getByText(/requests from the pods' \/metrics/).waitFor({ timeout: 5_000 });
     await panel.locator('.hpa', { hasText: 'gateway' }).waitFor({ timeout: 15_000 });
     await wb.screenshot('observe-04-metrics');
+  });
+
+  it('reads request metrics from a real Prometheus once one is configured', async function () {
+    // npm test installs prometheus with apt-get when run as root (CI); elsewhere this case is skipped.
+    if (!hasPrometheus) this.skip();
+    const prom = await startPrometheus(async () => {
+      const { items } = JSON.parse(kubectl('get', 'pods', '-o', 'json')) as { items: PodLike[] };
+      return podTargets(items);
+    });
+    try {
+      await cleanWorkbench();
+      mkdirSync(join(workspace, '.vscode'), { recursive: true });
+      writeFileSync(
+        join(workspace, '.vscode', 'settings.json'),
+        JSON.stringify({ 'slipway.prometheusUrl': prom.url }),
+      );
+      await wb.page.waitForTimeout(1000);
+      await treeItemContextAction(wb.page, 'Services', 'gateway', 'Show Metrics');
+      const panel = webviewContent(wb.page);
+      await panel.getByText(/requests from Prometheus/).waitFor({ timeout: 60_000 });
+      const deadline = Date.now() + 60_000;
+      // Prometheus needs two scrapes before rate() has a value: wait for a rate above zero.
+      const rate = async (): Promise<number> =>
+        Number.parseFloat((await panel.locator('#chart-rate .value').textContent()) ?? '') || 0;
+      while ((await rate()) <= 0) {
+        if (Date.now() > deadline) throw new Error('no request rate from Prometheus within 60 s');
+        await wb.page.waitForTimeout(500);
+      }
+      await wb.screenshot('observe-04b-metrics-prometheus');
+    } finally {
+      prom.stop();
+      writeFileSync(join(workspace, '.vscode', 'settings.json'), '{}');
+    }
   });
 
   it('forwards a local port to a workload, moves to another pod when its pod is deleted, and outlives a reload', async () => {
