@@ -27,7 +27,7 @@ describe('Slipway in the extension host', () => {
       ] ?? [];
     assert.deepEqual(
       views.map((v) => v.id),
-      ['slipway.clusters', 'slipway.services', 'slipway.releases'],
+      ['slipway.clusters', 'slipway.services', 'slipway.releases', 'slipway.forwards', 'slipway.events'],
     );
   });
 });

@@ -128,8 +128,10 @@ describe('Slipway trees in the real workbench against the sandbox demo', functio
       labels.some((l) => /^#?3\b|revision 3/i.test(l)),
       `core revision 3 listed: ${labels.join(' | ')}`,
     );
-    await treeItem(wb.page, 'Releases', 'payments').waitFor({ timeout: 15_000 });
     await wb.screenshot('04-releases');
+    // The tree only renders rows in view: fold core again so the rows below it fit the pane.
+    await treeItem(wb.page, 'Releases', 'core').locator(SELECTORS.treeTwistie).click();
+    await treeItem(wb.page, 'Releases', 'payments').waitFor({ timeout: 15_000 });
   });
 
   it('restarts a SIGKILLed agent and the views recover within 2 seconds', async () => {
