@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Workbench, e2eOptionsFromEnv, startWorkbench } from '../harness';
@@ -20,16 +20,9 @@ import {
   viewPane,
   webviewContent,
 } from '../selectors';
+import { agentPid } from '../../support/agent-process';
 import { type SandboxProcess, startSandboxProcess } from '../../support/sandbox-process';
 import { KUBECTL, hasKubectl } from '../../support/kubectl';
-
-function agentPid(configDir: string): number | undefined {
-  try {
-    return (JSON.parse(readFileSync(join(configDir, 'agent.json'), 'utf8')) as { pid: number }).pid;
-  } catch {
-    return undefined;
-  }
-}
 
 /** The workspace's slipway.yaml at the start: one unguarded environment on the sandbox's shop namespace. */
 const STAGING_ONLY = `version: 1

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,19 +20,12 @@ import {
   viewPane,
   webviewContent,
 } from '../selectors';
+import { agentPid } from '../../support/agent-process';
 import { type SandboxProcess, startSandboxProcess } from '../../support/sandbox-process';
 import { KUBECTL, hasKubectl } from '../../support/kubectl';
 import { type PodLike, hasPrometheus, podTargets, startPrometheus } from '../../support/prometheus';
 
 const SECRET_VALUES = ['s3cr3t-demo-password', 'demo-jwt-signing-key'];
-
-function agentPid(configDir: string): number | undefined {
-  try {
-    return (JSON.parse(readFileSync(join(configDir, 'agent.json'), 'utf8')) as { pid: number }).pid;
-  } catch {
-    return undefined;
-  }
-}
 
 function get(port: number): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {

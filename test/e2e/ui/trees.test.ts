@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Workbench, e2eOptionsFromEnv, startWorkbench } from '../harness';
@@ -12,16 +12,9 @@ import {
   treeItem,
   treeItemLabels,
 } from '../selectors';
+import { agentPid } from '../../support/agent-process';
 import { type SandboxProcess, startSandboxProcess } from '../../support/sandbox-process';
 import { KUBECTL, hasKubectl } from '../../support/kubectl';
-
-function agentPid(configDir: string): number | undefined {
-  try {
-    return (JSON.parse(readFileSync(join(configDir, 'agent.json'), 'utf8')) as { pid: number }).pid;
-  } catch {
-    return undefined;
-  }
-}
 
 function kill(pid: number | undefined, signal: NodeJS.Signals): void {
   if (pid === undefined) return;

@@ -1,0 +1,11 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** The pid of the agent a workbench started, from the discovery file in its config dir. */
+export function agentPid(configDir: string): number | undefined {
+  try {
+    return (JSON.parse(readFileSync(join(configDir, 'agent.json'), 'utf8')) as { pid: number }).pid;
+  } catch {
+    return undefined;
+  }
+}
