@@ -4,7 +4,7 @@ import { humanDuration, toTable, type TableOptions } from './tables';
 import { get, list, str } from './tables/json';
 import { JsonPath, JsonPathError } from './tables/jsonpath';
 import { formatGoDuration, parseGoDuration } from './tables/metrics';
-import { formatQuantity, parseQuantity } from './tables/quantity';
+import { formatQuantity, parseQuantity } from './quantity';
 import type { JsonObject, KObject, ObjectMeta } from './types';
 
 const NOW = Date.parse('2026-01-01T00:00:00Z');

@@ -18,6 +18,7 @@ import type {
   StatefulSet,
 } from '../kube/objects';
 import { revisionFromControllerRevision, revisionFromReplicaSet } from '../kube/projections';
+import { labelSelectorString } from '../kube/selectors';
 import { ANNOTATIONS } from './provenance';
 
 type Workload = Deployment | StatefulSet | DaemonSet;
@@ -51,12 +52,6 @@ export async function getWorkload(
     );
   }
   return obj;
-}
-
-function selectorString(w: Workload): string {
-  return Object.entries(w.spec?.selector?.matchLabels ?? {})
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',');
 }
 
 function owned(o: KubeObject, w: Workload): boolean {
@@ -103,7 +98,7 @@ export async function listRevisions(
   signal?: AbortSignal,
 ): Promise<{ workload: Workload; revisions: Revision[] }> {
   const workload = await getWorkload(client, namespace, ref, signal);
-  const labelSelector = selectorString(workload);
+  const labelSelector = labelSelectorString(workload.spec?.selector);
   const revisions: Revision[] = [];
   if (ref.kind === 'Deployment') {
     const sets = await client.list<ReplicaSet>('apps/v1', 'ReplicaSet', namespace, {

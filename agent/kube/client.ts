@@ -1,6 +1,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type * as k8s from '@kubernetes/client-node';
+import WebSocket from 'ws';
 import { AgentFailure, agentError, type AgentError } from '../../protocol';
 import {
   credentialError,
@@ -192,6 +193,87 @@ export class KubeClient {
       else opts.signal?.addEventListener('abort', onAbort, { once: true });
       req.on('error', (e) => fail(new AgentFailure(toAgentError(e, this.ctx))));
       req.end();
+    });
+  }
+
+  /**
+   * A WebSocket upgrade of one path (port-forward, exec) with the same TLS settings and credentials as
+   * every other request: resolves once the server accepts; a refusal throws AgentFailure with the
+   * server's Status message (an RBAC 403 reads as one), as does a timeout or an aborted signal. The
+   * socket comes back paused: attach listeners, then `resume()`.
+   */
+  async upgrade(
+    path: string,
+    opts: { query?: RequestOptions['query']; protocols: string[]; signal?: AbortSignal; timeoutMs?: number },
+  ): Promise<WebSocket> {
+    const { options } = await this.prepare(
+      'GET',
+      path,
+      opts.query === undefined ? {} : { query: opts.query },
+    );
+    const scheme = this.ctx.server?.startsWith('http:') === true ? 'ws' : 'wss';
+    const host = options.hostname?.includes(':') === true ? `[${options.hostname}]` : options.hostname;
+    const url = `${scheme}://${host}${options.port === '' ? '' : `:${String(options.port)}`}${options.path}`;
+    const timeoutMs = opts.timeoutMs ?? this.defaults.timeoutMs;
+    // ws takes the method, host, port and path from the URL and ignores them here; the TLS options go
+    // to https.request as they are (ws types checkServerIdentity differently than tls does).
+    const ws = new WebSocket(url, opts.protocols, {
+      ...(options as unknown as WebSocket.ClientOptions),
+      perMessageDeflate: false,
+      handshakeTimeout: timeoutMs,
+      // Port-forward frames are small and latency-bound; one frame may carry up to 16 MiB of stdin.
+      maxPayload: 16 * 1024 * 1024,
+    });
+    return new Promise<WebSocket>((resolve, reject) => {
+      let settled = false;
+      const finish = (f: () => void): void => {
+        if (settled) return;
+        settled = true;
+        opts.signal?.removeEventListener('abort', onAbort);
+        f();
+      };
+      const onAbort = (): void => {
+        finish(() => reject(new AgentFailure(agentError('CANCELLED', 'The request was cancelled.'))));
+        ws.terminate();
+      };
+      if (opts.signal?.aborted === true) onAbort();
+      else opts.signal?.addEventListener('abort', onAbort, { once: true });
+      // Paused, so no frame the server sends at once is emitted before the caller listens; it resumes.
+      ws.once('open', () =>
+        finish(() => {
+          ws.pause();
+          resolve(ws);
+        }),
+      );
+      ws.once('unexpected-response', (_req, res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          let parsed: unknown;
+          try {
+            parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+          } catch {
+            parsed = undefined;
+          }
+          const code = res.statusCode ?? 0;
+          const said = parseStatus(parsed)?.message;
+          // A 400 here is about the target (a pod not running), not a manifest to fix.
+          const error =
+            code === 400 && said !== undefined
+              ? agentError('INVALID', `The API server refused the connection: ${said}.`, said, 'HTTP 400')
+              : this.statusError(code, parsed);
+          finish(() => reject(new AgentFailure(error)));
+          ws.terminate();
+        });
+      });
+      ws.on('error', (e) => {
+        const timedOut = /timed out/i.test(e.message);
+        finish(() =>
+          reject(
+            new AgentFailure(timedOut ? requestTimedOut(timeoutMs, this.ctx) : toAgentError(e, this.ctx)),
+          ),
+        );
+      });
     });
   }
 

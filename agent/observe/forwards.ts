@@ -1,8 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { type AddressInfo, type Server, type Socket, createServer } from 'node:net';
-import { PassThrough, Writable } from 'node:stream';
-import * as k8s from '@kubernetes/client-node';
-import type WebSocket from 'ws';
 import {
   AgentFailure,
   type DeltaOp,
@@ -15,8 +12,10 @@ import type { KubeClient } from '../kube/client';
 import { Informer } from '../kube/informer';
 import type { KubeObject, LabelSelector, Pod, Service } from '../kube/objects';
 import { RESOURCES, type ResourceDescriptor } from '../kube/resources';
+import { labelSelectorString } from '../kube/selectors';
 import { ClientNodeTransport } from '../kube/transport';
 import type { Disposable, TopicSource } from '../topics/hub';
+import { PodTunnel } from './tunnel';
 
 /** Labels that differ between pods of one workload; a pod's "family" is its labels without them. */
 const POD_UNIQUE_LABELS = [
@@ -45,12 +44,6 @@ function isReady(p: Pod): boolean {
 
 function podPorts(p: Pod): PortSpec[] {
   return (p.spec?.containers ?? []).flatMap((c) => (c as { ports?: PortSpec[] }).ports ?? []);
-}
-
-function selectorString(sel: Record<string, string>): string {
-  return Object.entries(sel)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',');
 }
 
 /** How a forward finds its pods: which pods may back it and which port on them to reach. */
@@ -95,7 +88,7 @@ async function resolveBacking(client: KubeClient, spec: ForwardSpec, signal: Abo
     }
     const tp = sp.targetPort ?? sp.port;
     return {
-      selector: selectorString(sel),
+      selector: labelSelectorString({ matchLabels: sel }),
       podPort: (p) => (typeof tp === 'number' ? tp : podPorts(p).find((x) => x.name === tp)?.containerPort),
       describe: `service ${target.name}:${sp.port}`,
     };
@@ -106,12 +99,17 @@ async function resolveBacking(client: KubeClient, spec: ForwardSpec, signal: Abo
       { apiVersion: 'apps/v1', kind, namespace, name: target.name },
       signal,
     );
-    const sel = w?.spec?.selector?.matchLabels;
-    if (w === undefined || sel === undefined) {
+    if (w === undefined) {
       throw new AgentFailure(agentError('NOT_FOUND', `${kind} ${namespace}/${target.name} was not found.`));
     }
+    const selector = labelSelectorString(w.spec?.selector);
+    if (selector === '') {
+      throw new AgentFailure(
+        agentError('INVALID', `${kind} ${target.name} has no pod selector to forward to.`),
+      );
+    }
     return {
-      selector: selectorString(sel),
+      selector,
       podPort: byName,
       describe: `${kind.toLowerCase()} ${target.name}:${port}`,
     };
@@ -125,7 +123,7 @@ async function resolveBacking(client: KubeClient, spec: ForwardSpec, signal: Abo
   const owned = (pod.metadata.ownerReferences ?? []).some((o) => o.controller === true);
   return {
     ...(owned && Object.keys(family).length > 0
-      ? { selector: selectorString(family) }
+      ? { selector: labelSelectorString({ matchLabels: family }) }
       : { onlyPod: target.name }),
     podPort: byName,
     describe: `pod ${target.name}:${port}`,
@@ -134,7 +132,7 @@ async function resolveBacking(client: KubeClient, spec: ForwardSpec, signal: Abo
 
 function listen(localPort: number): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const server = createServer({ pauseOnConnect: true });
+    const server = createServer({ pauseOnConnect: true, noDelay: true });
     server.once('error', (e: NodeJS.ErrnoException) => {
       if (e.code === 'EADDRINUSE') {
         reject(
@@ -162,7 +160,7 @@ function listen(localPort: number): Promise<Server> {
 
 /**
  * One port-forward the agent keeps: a local listener whose every connection is tunnelled to a ready
- * backing pod through the API server (client-node's PortForward, WebSocket channels). When that pod goes
+ * backing pod through the API server (a PodTunnel over the portforward WebSocket). When that pod goes
  * away or stops being ready, new connections go to another ready pod at once; a probe through the tunnel
  * keeps the status honest.
  */
@@ -305,24 +303,6 @@ class Forward {
     return { pod: this.info.pod, port: this.info.podPort };
   }
 
-  private tunnel(
-    pod: string,
-    port: number,
-    input: NodeJS.ReadableStream,
-    output: Writable,
-    err: Writable,
-  ): Promise<WebSocket> {
-    const pf = new k8s.PortForward(this.client.kubeConfig, true);
-    return pf.portForward(
-      this.spec.namespace,
-      pod,
-      [port],
-      output,
-      err,
-      input as never,
-    ) as Promise<WebSocket>;
-  }
-
   private async accept(socket: Socket): Promise<void> {
     this.sockets.add(socket);
     this.info.connections++;
@@ -341,26 +321,21 @@ class Forward {
     socket.on('close', done);
     socket.on('error', () => socket.destroy());
     const target = await this.pod();
-    if (target === undefined) {
+    if (target === undefined || socket.destroyed) {
       socket.destroy();
       return;
     }
-    const err = new Writable({
-      write: (chunk: Buffer, _enc, cb) => {
-        // The error channel first carries only its port number (stripped by client-node): empty.
-        const text = chunk.toString('utf8').trim();
-        if (text !== '') {
-          this.set({ state: this.info.state, message: text });
-          socket.destroy();
-        }
-        cb();
-      },
-    });
     try {
-      const ws = await this.tunnel(target.pod, target.port, socket, socket, err);
-      ws.on('close', () => socket.end());
-      socket.on('close', () => ws.close());
-      socket.resume();
+      const tunnel = await PodTunnel.open(this.client, this.spec.namespace, target.pod, target.port);
+      if (socket.destroyed) {
+        tunnel.close();
+        return;
+      }
+      tunnel.onError((message) => {
+        this.set({ state: this.info.state, message });
+        socket.destroy();
+      });
+      tunnel.pipe(socket);
     } catch (e) {
       this.set({
         state: this.info.state,
@@ -376,18 +351,17 @@ class Forward {
       this.info.pod === undefined ? undefined : { pod: this.info.pod, port: this.info.podPort ?? 0 };
     if (target === undefined) return;
     let failed: string | undefined;
-    const err = new Writable({
-      write: (chunk: Buffer, _e, cb) => {
-        const text = chunk.toString('utf8').trim();
-        if (text !== '') failed = text;
-        cb();
-      },
-    });
-    const input = new PassThrough();
     try {
-      const ws = await this.tunnel(target.pod, target.port, input, new PassThrough(), err);
+      const tunnel = await PodTunnel.open(
+        this.client,
+        this.spec.namespace,
+        target.pod,
+        target.port,
+        this.abort.signal,
+      );
       await new Promise((r) => setTimeout(r, 300));
-      ws.close();
+      if (tunnel.error !== '') failed = tunnel.error;
+      tunnel.close();
     } catch (e) {
       failed = e instanceof Error ? e.message : String(e);
     }
@@ -434,10 +408,18 @@ export class ForwardManager implements TopicSource<'forwards'> {
   private readonly listeners = new Set<(ops: DeltaOp<'forwards'>[]) => void>();
   private readonly dirty = new Set<string>();
   private flushTimer: NodeJS.Timeout | undefined;
-  private readonly counterTimer: NodeJS.Timeout;
+  /** Publishes byte counts once a second while any forward runs. */
+  private counterTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly clientFor: (context: string) => KubeClient) {
-    this.counterTimer = setInterval(() => {
+  constructor(private readonly clientFor: (context: string) => KubeClient) {}
+
+  private countersRunning(): void {
+    if (this.forwards.size === 0) {
+      clearInterval(this.counterTimer);
+      this.counterTimer = undefined;
+      return;
+    }
+    this.counterTimer ??= setInterval(() => {
       for (const f of this.forwards.values()) if (f.refreshCounters()) this.mark(f.info.id);
     }, 1_000);
     this.counterTimer.unref();
@@ -463,6 +445,7 @@ export class ForwardManager implements TopicSource<'forwards'> {
     id = f.info.id;
     await f.start();
     this.forwards.set(id, f);
+    this.countersRunning();
     this.mark(id);
     return { ...f.info };
   }
@@ -480,6 +463,7 @@ export class ForwardManager implements TopicSource<'forwards'> {
       this.dirty.add(f.info.id);
       await f.stop();
     }
+    this.countersRunning();
     this.schedule();
     return victims.length;
   }
@@ -530,8 +514,8 @@ export class ForwardManager implements TopicSource<'forwards'> {
   dispose(): void {}
 
   async close(): Promise<void> {
-    clearInterval(this.counterTimer);
-    if (this.flushTimer !== undefined) clearTimeout(this.flushTimer);
     await this.stop(undefined);
+    if (this.flushTimer !== undefined) clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
   }
 }

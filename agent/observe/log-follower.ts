@@ -12,6 +12,7 @@ import { Informer } from '../kube/informer';
 import { Emitter } from '../kube/lifecycle';
 import type { KubeObject, LabelSelector, Pod } from '../kube/objects';
 import { RESOURCES, type ResourceDescriptor } from '../kube/resources';
+import { labelSelectorString } from '../kube/selectors';
 import { ClientNodeTransport } from '../kube/transport';
 import { type ContainerView, ContainerLog } from './container-log';
 import { stampKey } from './log-cursor';
@@ -31,18 +32,6 @@ const WORKLOAD_API: Record<string, string> = {
 /** How often batched lines are sent: short enough to feel live, long enough to sort a burst by time. */
 const FLUSH_MS = 40;
 const MAX_BATCH = 5_000;
-
-function selectorString(sel: LabelSelector | undefined): string | undefined {
-  const parts = Object.entries(sel?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
-  for (const e of sel?.matchExpressions ?? []) {
-    const vals = (e.values ?? []).join(',');
-    if (e.operator === 'In') parts.push(`${e.key} in (${vals})`);
-    else if (e.operator === 'NotIn') parts.push(`${e.key} notin (${vals})`);
-    else if (e.operator === 'Exists') parts.push(e.key);
-    else if (e.operator === 'DoesNotExist') parts.push(`!${e.key}`);
-  }
-  return parts.length === 0 ? undefined : parts.join(',');
-}
 
 /** The pod collection a selection follows: a workload's pods by its selector, or the namespace's. */
 export async function podResource(
@@ -69,8 +58,8 @@ export async function podResource(
       ),
     );
   }
-  const sel = selectorString(live.spec?.selector);
-  if (sel === undefined) {
+  const sel = labelSelectorString(live.spec?.selector);
+  if (sel === '') {
     throw new AgentFailure(agentError('INVALID', `${w.kind} ${w.name} has no pod selector to follow.`));
   }
   return { ...RESOURCES.pods, labelSelector: sel };

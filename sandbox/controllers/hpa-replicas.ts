@@ -11,7 +11,7 @@ import {
   statusOf,
   time,
 } from './objects';
-import { milliValue } from './quantity';
+import { milliValue } from '../quantity';
 
 /** The HPA's tolerance: no scaling while usage is within 10 % of the target. */
 const TOLERANCE = 0.1;

@@ -19,7 +19,7 @@ import {
   str,
   strMap,
 } from './objects';
-import { formatMilli, milliValue } from './quantity';
+import { formatMilli, milliValue } from '../quantity';
 import { mutateObject, writeOwnedStatus } from './writes';
 
 export const HPA_COMPONENT = 'horizontal-pod-autoscaler';

@@ -152,7 +152,7 @@ function bridge(ws: WebSocket, pods: PodRuntimeView, namespace: string, name: st
     pods
       .connectTarget(namespace, name, port)
       .then((target) => {
-        const sock = connect(target.port, target.host);
+        const sock = connect({ port: target.port, host: target.host, noDelay: true });
         conns.set(i, sock);
         for (const chunk of pending.get(i) ?? []) sock.write(chunk);
         pending.delete(i);

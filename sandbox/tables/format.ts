@@ -4,7 +4,7 @@
  * cells read exactly as they do against a real cluster.
  */
 import { compareStrings, isRecord, list, str, stringMap } from './json';
-import { quantityText } from './quantity';
+import { quantityText } from '../quantity';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;

@@ -5,7 +5,7 @@
 import type { KObject } from '../types';
 import { column, nameOf, type ColumnDefinition, type Printer } from './columns';
 import { compareStrings, list, record, str } from './json';
-import { ZERO, addQuantities, formatQuantity, parseQuantity, type Quantity } from './quantity';
+import { ZERO, addQuantities, formatQuantity, parseQuantity, type Quantity } from '../quantity';
 
 type Usage = Map<string, Quantity>;
 

@@ -119,3 +119,19 @@ export function quantityText(value: unknown, missing: string): string {
   if (q !== undefined) return formatQuantity(q);
   return typeof value === 'string' ? value : missing;
 }
+
+/** The value in thousandths of its unit, rounded up like Quantity.MilliValue; undefined if malformed. */
+export function milliValue(value: unknown): number | undefined {
+  const q = parseQuantity(value);
+  if (q === undefined) return undefined;
+  const shift = q.scale + 3;
+  if (shift >= 0) return Number(q.mantissa * 10n ** BigInt(shift));
+  const divisor = 10n ** BigInt(-shift);
+  const whole = q.mantissa / divisor;
+  return Number(whole * divisor === q.mantissa || q.mantissa < 0n ? whole : whole + 1n);
+}
+
+/** resource.NewMilliQuantity(v, DecimalSI).String(): "250m", "1", "128M". */
+export function formatMilli(milli: number): string {
+  return formatQuantity({ mantissa: BigInt(Math.round(milli)), scale: -3, format: 'DecimalSI' });
+}
