@@ -1,7 +1,8 @@
+import { createHash, randomBytes } from 'node:crypto';
 import * as http from 'node:http';
 import * as https from 'node:https';
+import type { Socket } from 'node:net';
 import type * as k8s from '@kubernetes/client-node';
-import WebSocket from 'ws';
 import { AgentFailure, agentError, type AgentError } from '../../protocol';
 import {
   credentialError,
@@ -32,6 +33,15 @@ export interface RawResponse {
   status: number;
   headers: http.IncomingHttpHeaders;
   body: string;
+}
+
+/** A connection the server switched to WebSocket: what follows the handshake is frames. */
+export interface UpgradedSocket {
+  socket: Socket;
+  /** Bytes that arrived with the handshake's end, the first frames' start. */
+  head: Buffer;
+  /** The subprotocol the server chose. */
+  protocol: string;
 }
 
 export interface RequestOptions {
@@ -197,55 +207,62 @@ export class KubeClient {
   }
 
   /**
-   * A WebSocket upgrade of one path (port-forward, exec) with the same TLS settings and credentials as
-   * every other request: resolves once the server accepts; a refusal throws AgentFailure with the
-   * server's Status message (an RBAC 403 reads as one), as does a timeout or an aborted signal. The
-   * socket comes back paused: attach listeners, then `resume()`.
+   * A WebSocket handshake on one path (port-forward, exec) with the same TLS settings and credentials as
+   * every other request. Resolves with the raw connection once the server switches protocols (frames are
+   * the caller's: see agent/kube/ws-frames.ts); a refusal throws AgentFailure with the server's Status
+   * message (an RBAC 403 reads as one), as does a timeout or an aborted signal.
    */
   async upgrade(
     path: string,
     opts: { query?: RequestOptions['query']; protocols: string[]; signal?: AbortSignal; timeoutMs?: number },
-  ): Promise<WebSocket> {
-    const { options } = await this.prepare(
+  ): Promise<UpgradedSocket> {
+    const { options, send } = await this.prepare(
       'GET',
       path,
       opts.query === undefined ? {} : { query: opts.query },
     );
-    const scheme = this.ctx.server?.startsWith('http:') === true ? 'ws' : 'wss';
-    const host = options.hostname?.includes(':') === true ? `[${options.hostname}]` : options.hostname;
-    const url = `${scheme}://${host}${options.port === '' ? '' : `:${String(options.port)}`}${options.path}`;
-    const timeoutMs = opts.timeoutMs ?? this.defaults.timeoutMs;
-    // ws takes the method, host, port and path from the URL and ignores them here; the TLS options go
-    // to https.request as they are (ws types checkServerIdentity differently than tls does).
-    const ws = new WebSocket(url, opts.protocols, {
-      ...(options as unknown as WebSocket.ClientOptions),
-      perMessageDeflate: false,
-      handshakeTimeout: timeoutMs,
-      // Port-forward frames are small and latency-bound; one frame may carry up to 16 MiB of stdin.
-      maxPayload: 16 * 1024 * 1024,
+    const key = randomBytes(16).toString('base64');
+    Object.assign(options.headers as http.OutgoingHttpHeaders, {
+      Connection: 'Upgrade',
+      Upgrade: 'websocket',
+      'Sec-WebSocket-Version': '13',
+      'Sec-WebSocket-Key': key,
+      'Sec-WebSocket-Protocol': opts.protocols.join(', '),
     });
-    return new Promise<WebSocket>((resolve, reject) => {
+    const timeoutMs = opts.timeoutMs ?? this.defaults.timeoutMs;
+    return new Promise<UpgradedSocket>((resolve, reject) => {
       let settled = false;
       const finish = (f: () => void): void => {
         if (settled) return;
         settled = true;
+        clearTimeout(timer);
         opts.signal?.removeEventListener('abort', onAbort);
         f();
       };
-      const onAbort = (): void => {
-        finish(() => reject(new AgentFailure(agentError('CANCELLED', 'The request was cancelled.'))));
-        ws.terminate();
-      };
-      if (opts.signal?.aborted === true) onAbort();
-      else opts.signal?.addEventListener('abort', onAbort, { once: true });
-      // Paused, so no frame the server sends at once is emitted before the caller listens; it resumes.
-      ws.once('open', () =>
-        finish(() => {
-          ws.pause();
-          resolve(ws);
-        }),
-      );
-      ws.once('unexpected-response', (_req, res) => {
+      const req = send(options);
+      req.on('upgrade', (res: http.IncomingMessage, socket: Socket, head: Buffer) => {
+        const accept = createHash('sha1')
+          .update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`)
+          .digest('base64');
+        const protocol = String(res.headers['sec-websocket-protocol'] ?? '');
+        if (res.headers['sec-websocket-accept'] !== accept || !opts.protocols.includes(protocol)) {
+          socket.destroy();
+          finish(() =>
+            reject(
+              new AgentFailure(
+                agentError(
+                  'UNAVAILABLE',
+                  `${this.ctx.server ?? 'The cluster'} answered the WebSocket handshake wrongly (protocol "${protocol}"); a proxy in between may not pass WebSockets.`,
+                ),
+              ),
+            ),
+          );
+          return;
+        }
+        socket.setNoDelay(true);
+        finish(() => resolve({ socket, head, protocol }));
+      });
+      req.on('response', (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
@@ -263,17 +280,20 @@ export class KubeClient {
               ? agentError('INVALID', `The API server refused the connection: ${said}.`, said, 'HTTP 400')
               : this.statusError(code, parsed);
           finish(() => reject(new AgentFailure(error)));
-          ws.terminate();
         });
       });
-      ws.on('error', (e) => {
-        const timedOut = /timed out/i.test(e.message);
-        finish(() =>
-          reject(
-            new AgentFailure(timedOut ? requestTimedOut(timeoutMs, this.ctx) : toAgentError(e, this.ctx)),
-          ),
-        );
-      });
+      const timer = setTimeout(() => {
+        finish(() => reject(new AgentFailure(requestTimedOut(timeoutMs, this.ctx))));
+        req.destroy();
+      }, timeoutMs);
+      const onAbort = (): void => {
+        finish(() => reject(new AgentFailure(agentError('CANCELLED', 'The request was cancelled.'))));
+        req.destroy();
+      };
+      if (opts.signal?.aborted === true) onAbort();
+      else opts.signal?.addEventListener('abort', onAbort, { once: true });
+      req.on('error', (e) => finish(() => reject(new AgentFailure(toAgentError(e, this.ctx)))));
+      req.end();
     });
   }
 

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
-import type WebSocket from 'ws';
 import type { KubeClient } from '../kube/client';
+import { WsFrames } from '../kube/ws-frames';
 
 /** The channel protocols the API server's `pods/portforward` WebSocket speaks, newest first. */
 const PROTOCOLS = [
@@ -13,27 +13,36 @@ const PROTOCOLS = [
 const DATA = 0;
 const ERROR = 1;
 const CLOSE_STREAM = 255;
-/** Above this many bytes queued towards the API server the local socket stops being read. */
-const HIGH_WATER = 1024 * 1024;
-const LOW_WATER = 256 * 1024;
+const DATA_CHANNEL = Buffer.from([DATA]);
 
 /**
  * One TCP connection to a pod's port through the API server (`pods/portforward`, one port: channel 0
- * carries data, channel 1 errors, each first carries the port number in 2 bytes). The frames are built
- * here rather than by client-node so both directions keep backpressure and a chunk is copied once.
+ * carries data, channel 1 errors, each first carries the port number in 2 bytes). Bytes stream through
+ * as they arrive, both ways with backpressure, and are never copied on the way.
  */
 export class PodTunnel {
   private readonly headerLeft = [2, 2];
+  private channel = -1;
   private sink: ((payload: Buffer) => void) | undefined;
   private readonly early: Buffer[] = [];
   private errorText = '';
   private readonly errorListeners: ((message: string) => void)[] = [];
+  private readonly closeListeners: (() => void)[] = [];
+  private ended = false;
+  private readonly frames: WsFrames;
 
-  private constructor(private readonly ws: WebSocket) {
-    ws.on('message', (data: Buffer, isBinary: boolean) =>
-      this.onMessage(isBinary ? data : Buffer.from(data)),
-    );
-    ws.on('error', () => ws.terminate());
+  private constructor(
+    private readonly upstream: Socket,
+    head: Buffer,
+    private readonly protocol: string,
+  ) {
+    this.frames = new WsFrames(upstream, head, {
+      data: (slice, start) => this.onData(slice, start),
+      closed: () => {
+        this.ended = true;
+        for (const l of this.closeListeners.splice(0)) l();
+      },
+    });
   }
 
   /** Opens the tunnel; an RBAC refusal, a missing pod or an unreachable server throws AgentFailure. */
@@ -44,20 +53,21 @@ export class PodTunnel {
     port: number,
     signal?: AbortSignal,
   ): Promise<PodTunnel> {
-    const ws = await client.upgrade(
+    const up = await client.upgrade(
       `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}/portforward`,
       { query: { ports: port }, protocols: PROTOCOLS, ...(signal === undefined ? {} : { signal }) },
     );
-    const tunnel = new PodTunnel(ws);
-    ws.resume();
-    return tunnel;
+    return new PodTunnel(up.socket, up.head, up.protocol);
   }
 
-  private onMessage(buf: Buffer): void {
-    if (buf.length === 0) return;
-    const channel = buf[0]!;
+  private onData(slice: Buffer, start: boolean): void {
+    let payload = slice;
+    if (start) {
+      this.channel = payload[0]!;
+      payload = payload.subarray(1);
+    }
+    const channel = this.channel;
     if (channel !== DATA && channel !== ERROR) return;
-    let payload = buf.subarray(1);
     const skip = Math.min(this.headerLeft[channel]!, payload.length);
     if (skip > 0) {
       this.headerLeft[channel]! -= skip;
@@ -70,7 +80,7 @@ export class PodTunnel {
       if (text !== '') for (const l of this.errorListeners) l(text);
       return;
     }
-    if (this.sink === undefined) this.early.push(payload);
+    if (this.sink === undefined) this.early.push(Buffer.from(payload));
     else this.sink(payload);
   }
 
@@ -84,7 +94,7 @@ export class PodTunnel {
   }
 
   get closed(): boolean {
-    return this.ws.readyState === this.ws.CLOSED || this.ws.readyState === this.ws.CLOSING;
+    return this.ended;
   }
 
   /**
@@ -92,43 +102,32 @@ export class PodTunnel {
    * the socket's end half-closes the pod's side (v5) and the tunnel's close ends the socket.
    */
   pipe(socket: Socket): void {
-    const ws = this.ws;
+    const up = this.upstream;
     socket.setNoDelay(true);
-    let paused = false;
-    const resumeIfDrained = (): void => {
-      if (paused && ws.bufferedAmount < LOW_WATER) {
-        paused = false;
-        socket.resume();
-      }
-    };
     socket.on('data', (chunk: Buffer) => {
-      const frame = Buffer.allocUnsafe(chunk.length + 1);
-      frame[0] = DATA;
-      chunk.copy(frame, 1);
-      ws.send(frame, { binary: true }, resumeIfDrained);
-      if (!paused && ws.bufferedAmount > HIGH_WATER) {
-        paused = true;
+      if (!this.frames.send([DATA_CHANNEL, chunk]) && !up.destroyed) {
         socket.pause();
+        up.once('drain', () => socket.resume());
       }
     });
     socket.on('end', () => {
-      if (ws.protocol === 'v5.channel.k8s.io') ws.send(Buffer.from([CLOSE_STREAM, DATA]));
-      else ws.close();
+      if (this.protocol === 'v5.channel.k8s.io') this.frames.send([Buffer.from([CLOSE_STREAM, DATA])]);
+      else this.frames.close();
     });
     socket.on('close', () => this.close());
     this.sink = (payload) => {
       if (!socket.write(payload)) {
-        ws.pause();
-        socket.once('drain', () => ws.resume());
+        up.pause();
+        socket.once('drain', () => up.resume());
       }
     };
     for (const b of this.early.splice(0)) this.sink(b);
-    ws.on('close', () => socket.end());
+    if (this.ended) socket.end();
+    else this.closeListeners.push(() => socket.end());
     socket.resume();
   }
 
   close(): void {
-    if (this.ws.readyState === this.ws.OPEN) this.ws.close();
-    else if (this.ws.readyState === this.ws.CONNECTING) this.ws.terminate();
+    this.frames.close();
   }
 }

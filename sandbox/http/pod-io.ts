@@ -156,7 +156,13 @@ function bridge(ws: WebSocket, pods: PodRuntimeView, namespace: string, name: st
         conns.set(i, sock);
         for (const chunk of pending.get(i) ?? []) sock.write(chunk);
         pending.delete(i);
-        sock.on('data', (d: Buffer) => ws.send(Buffer.concat([Buffer.from([2 * i]), d])));
+        // The channel byte goes out as a frame of its own and the bytes as the message's continuation,
+        // so a chunk is never copied to prefix it.
+        const channel = Buffer.from([2 * i]);
+        sock.on('data', (d: Buffer) => {
+          ws.send(channel, { binary: true, fin: false });
+          ws.send(d, { binary: true, fin: true });
+        });
         sock.on('error', (e) => {
           ws.send(
             Buffer.concat([

@@ -152,6 +152,18 @@ describe('PodApp routes', () => {
     assert.equal(echo['body'], '{"hi":1}');
   });
 
+  it('streams exactly n pattern bytes from /bytes and refuses a bad n', async () => {
+    const { app, get } = await startApp();
+    app.setState({ started: true, ready: true });
+    const res = await get('/bytes?n=200001');
+    assert.equal(res.status, 200);
+    assert.equal(res.body.length, 200_001);
+    assert.ok(res.body.startsWith('slipway-sandbox-bytes\nslipway'));
+    assert.equal((await get('/bytes?n=0')).body, '');
+    assert.equal((await get('/bytes?n=-1')).status, 400);
+    assert.equal((await get('/bytes')).status, 400);
+  });
+
   it('fails exactly the configured share of application requests, deterministically, never probes or /metrics', async () => {
     const { app, get } = await startApp({ errorRatio: 0.25 });
     app.setState({ started: true, ready: true });

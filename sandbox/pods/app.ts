@@ -1,7 +1,8 @@
 /**
  * The HTTP application inside one simulated pod. It binds the pod's own loopback address on every
- * declared container port and answers probes, a Prometheus endpoint, an echo endpoint and a hello page,
- * so port-forwards, service proxies and metrics scrapes in the sandbox reach something real.
+ * declared container port and answers probes, a Prometheus endpoint, an echo endpoint, a bulk download
+ * (`/bytes?n=`, for throughput tests) and a hello page, so port-forwards, service proxies and metrics
+ * scrapes in the sandbox reach something real.
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -51,13 +52,19 @@ const READINESS_PATHS = ['/ready', '/readyz'];
 const MAX_BODY_BYTES = 1024 * 1024;
 
 type ProbeKind = 'liveness' | 'readiness';
-type Route = 'metrics' | 'echo' | 'root' | 'unmatched';
+type Route = 'metrics' | 'echo' | 'bytes' | 'root' | 'unmatched';
 
 interface Reply {
   status: number;
   contentType: string;
   body: string;
+  /** Instead of `body`: this many bytes of a fixed pattern, streamed (`GET /bytes?n=`). */
+  streamBytes?: number;
 }
+
+/** The most `/bytes` sends in one response. */
+const MAX_STREAM_BYTES = 1024 ** 3;
+const PATTERN = Buffer.alloc(64 * 1024, 'slipway-sandbox-bytes\n');
 
 interface RequestInfo {
   req: http.IncomingMessage;
@@ -143,7 +150,8 @@ export class PodApp {
 
   private bindOne(requestedPort: number): Promise<PortBinding> {
     return new Promise((resolve) => {
-      const server = http.createServer((req, res) => this.handle(req, res, server));
+      let port = 0;
+      const server = http.createServer((req, res) => this.handle(req, res, port));
       server.once('error', (err: NodeJS.ErrnoException) => {
         resolve({ requestedPort, error: this.describeBindError(err, requestedPort) });
       });
@@ -152,7 +160,8 @@ export class PodApp {
         // Errors after a successful bind (e.g. EMFILE on accept) must not take the sandbox down.
         server.on('error', (err) => process.emitWarning(`pod ${this.label()}: server error: ${err.message}`));
         this.servers.push(server);
-        resolve({ requestedPort, port: (server.address() as AddressInfo).port });
+        port = (server.address() as AddressInfo).port;
+        resolve({ requestedPort, port });
       });
     });
   }
@@ -166,9 +175,8 @@ export class PodApp {
     };
   }
 
-  private handle(req: http.IncomingMessage, res: http.ServerResponse, server: http.Server): void {
+  private handle(req: http.IncomingMessage, res: http.ServerResponse, port: number): void {
     const started = this.opts.clock.now();
-    const port = (server.address() as AddressInfo | null)?.port ?? 0;
     readBody(req, (body, tooLarge) => {
       const [path, query] = splitUrl(req.url ?? '/');
       const info: RequestInfo = { req, path, query, body, tooLarge, port };
@@ -231,6 +239,13 @@ export class PodApp {
         return this.metricsReply();
       case 'echo':
         return info.tooLarge ? json(413, { error: 'request body too large' }) : json(200, this.echo(info));
+      case 'bytes': {
+        const n = Number(new URLSearchParams(info.query).get('n') ?? 'missing');
+        if (!Number.isInteger(n) || n < 0 || n > MAX_STREAM_BYTES) {
+          return json(400, { error: `n must be a whole number of bytes up to ${MAX_STREAM_BYTES}` });
+        }
+        return { status: 200, contentType: 'application/octet-stream', body: '', streamBytes: n };
+      }
       case 'root':
         return json(200, this.hello(info));
       case 'unmatched':
@@ -277,14 +292,15 @@ export class PodApp {
     started: number,
     probe?: ProbeKind,
   ): void {
-    const bytes = Buffer.byteLength(reply.body, 'utf8');
+    const bytes = reply.streamBytes ?? Buffer.byteLength(reply.body, 'utf8');
     res.on('finish', () => this.record(info, reply.status, bytes, started, probe));
     res.writeHead(reply.status, {
       'content-type': reply.contentType,
       'content-length': bytes,
       'x-served-by': this.opts.podName,
     });
-    res.end(reply.body);
+    if (reply.streamBytes === undefined) res.end(reply.body);
+    else pump(res, reply.streamBytes);
   }
 
   private record(info: RequestInfo, status: number, bytes: number, started: number, probe?: ProbeKind): void {
@@ -307,9 +323,27 @@ function faultsApply(path: string, probe: ProbeKind | undefined): boolean {
   return probe === undefined && routeOf(path) !== 'metrics';
 }
 
+/** Writes `n` pattern bytes as fast as the client reads them. */
+function pump(res: http.ServerResponse, n: number): void {
+  let left = n;
+  const more = (): void => {
+    while (left > 0) {
+      const chunk = left >= PATTERN.length ? PATTERN : PATTERN.subarray(0, left);
+      left -= chunk.length;
+      if (!res.write(chunk)) {
+        res.once('drain', more);
+        return;
+      }
+    }
+    res.end();
+  };
+  more();
+}
+
 function routeOf(path: string): Route {
   if (path === '/metrics') return 'metrics';
   if (path === '/echo') return 'echo';
+  if (path === '/bytes') return 'bytes';
   if (path === '/') return 'root';
   return 'unmatched';
 }
