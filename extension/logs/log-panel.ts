@@ -14,6 +14,7 @@ import {
 import type { AgentClient } from '../agent/client';
 import { panelHtml, webviewRoot } from '../webview/panel-html';
 import { LogSession } from './log-session';
+import { markerPoster } from './markers';
 
 /** What a log panel follows, and what it is called. */
 export interface LogTarget {
@@ -51,6 +52,10 @@ class LogPanel implements vscode.Disposable {
   private lines: LogLine[] = [];
   private notes: LogNote[] = [];
   private timer: NodeJS.Timeout | undefined;
+  private readonly postMarkers = markerPoster(
+    () => this.deps.markers(this.target),
+    (markers) => this.post({ type: 'markers', markers }),
+  );
   private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor(
@@ -74,7 +79,7 @@ class LogPanel implements vscode.Disposable {
     });
     this.subscriptions.push(
       this.panel.webview.onDidReceiveMessage((m: unknown) => void this.receive(m)),
-      deps.onMarkersChanged(() => this.postMarkers()),
+      deps.onMarkersChanged(() => this.postMarkers(false)),
       this.panel.onDidDispose(() => {
         this.dispose();
         onDispose();
@@ -86,10 +91,6 @@ class LogPanel implements vscode.Disposable {
     void this.panel.webview.postMessage(message);
   }
 
-  private postMarkers(): void {
-    this.post({ type: 'markers', markers: this.deps.markers(this.target) });
-  }
-
   private async receive(m: unknown): Promise<void> {
     const message = parseLogPanelToHost(m);
     if (message === undefined) return;
@@ -97,7 +98,7 @@ class LogPanel implements vscode.Disposable {
       case 'ready':
         // A (re)loaded panel is empty: it gets the stream from the start of the chosen window.
         this.post({ type: 'init', title: this.target.title, options: this.options, pods: this.target.pods });
-        this.postMarkers();
+        this.postMarkers(true);
         this.start();
         return;
       case 'restart':

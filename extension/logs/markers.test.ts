@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
-import type { HelmRevision, RolloutRevision } from '../../protocol';
-import { deployMarkers } from './markers';
+import type { DeployMarker, HelmRevision, RolloutRevision } from '../../protocol';
+import { deployMarkers, markerPoster } from './markers';
 
 const rev = (name: string, revision: number, createdAt: string, ns = 'shop'): RolloutRevision => ({
   workload: { kind: 'Deployment', namespace: ns, name },
@@ -53,5 +53,25 @@ describe('deployMarkers', () => {
       { at: '2026-01-01T10:05:00Z', label: 'Helm gateway revision 4: gateway-0.3.0 deployed' },
       { at: '2026-01-01T10:10:00Z', label: 'Revision 3 of gateway: gateway:1.3.0 (set image 1.3.0)' },
     ]);
+  });
+});
+
+describe('markerPoster', () => {
+  it('posts only markers that changed, and everything again when asked', () => {
+    const posted: DeployMarker[][] = [];
+    let markers: DeployMarker[] = [{ at: '2026-01-01T00:00:00Z', label: 'Revision 1' }];
+    const post = markerPoster(
+      () => markers,
+      (m) => posted.push(m),
+    );
+    post(true);
+    post(false);
+    assert.equal(posted.length, 1, 'an unchanged timeline is not re-sent');
+    markers = [...markers, { at: '2026-01-02T00:00:00Z', label: 'Revision 2' }];
+    post(false);
+    assert.equal(posted.length, 2);
+    assert.equal(posted[1]!.length, 2);
+    post(true);
+    assert.equal(posted.length, 3, 'a reloaded webview gets them again');
   });
 });

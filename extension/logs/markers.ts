@@ -28,3 +28,21 @@ export function deployMarkers(
   }
   return out.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
 }
+
+/**
+ * Posts a panel's markers when they differ from the ones it last got: the Releases view changes often
+ * (every rollout status tick), its markers seldom. `always` re-sends, for a webview that (re)loaded.
+ */
+export function markerPoster(
+  compute: () => DeployMarker[],
+  post: (markers: DeployMarker[]) => void,
+): (always: boolean) => void {
+  let sent: string | undefined;
+  return (always) => {
+    const markers = compute();
+    const key = JSON.stringify(markers);
+    if (!always && key === sent) return;
+    sent = key;
+    post(markers);
+  };
+}

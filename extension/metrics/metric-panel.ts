@@ -11,6 +11,7 @@ import {
 } from '../../protocol';
 import type { AgentClient } from '../agent/client';
 import { panelHtml, webviewRoot } from '../webview/panel-html';
+import { markerPoster } from '../logs/markers';
 
 export interface MetricTarget {
   context: string;
@@ -44,6 +45,10 @@ class MetricPanel implements vscode.Disposable {
   private intervalSeconds = 5;
   private window: MetricWindow = 300;
   private readonly subscriptions: vscode.Disposable[] = [];
+  private readonly postMarkers = markerPoster(
+    () => this.deps.markers(this.target),
+    (markers) => this.post({ type: 'markers', markers }),
+  );
 
   constructor(
     private readonly deps: MetricPanelDeps,
@@ -65,7 +70,7 @@ class MetricPanel implements vscode.Disposable {
     });
     this.subscriptions.push(
       this.panel.webview.onDidReceiveMessage((m: unknown) => this.receive(m)),
-      deps.onMarkersChanged(() => this.postMarkers()),
+      deps.onMarkersChanged(() => this.postMarkers(false)),
       this.panel.onDidDispose(() => {
         this.dispose();
         onDispose();
@@ -82,10 +87,6 @@ class MetricPanel implements vscode.Disposable {
     void this.panel.webview.postMessage(message);
   }
 
-  private postMarkers(): void {
-    this.post({ type: 'markers', markers: this.deps.markers(this.target) });
-  }
-
   private receive(m: unknown): void {
     const message = parseMetricPanelToHost(m);
     if (message === undefined) return;
@@ -99,7 +100,7 @@ class MetricPanel implements vscode.Disposable {
           window: this.window,
           ...(prometheus === undefined ? {} : { prometheus }),
         });
-        this.postMarkers();
+        this.postMarkers(true);
         this.start();
         return;
       }
