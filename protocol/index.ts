@@ -8,3 +8,4 @@ export * from './topics';
 export * from './wire';
 export * from './webview';
 export * from './observe-panels';
+export * from './migrations';

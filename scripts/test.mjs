@@ -48,11 +48,26 @@ function ensurePrometheus() {
   );
 }
 
+/** A real PostgreSQL server (Debian's) backs the migration tests; each run starts its own as `nobody`. */
+function ensurePostgres() {
+  const found =
+    spawnSync('sh', ['-c', 'ls /usr/lib/postgresql/*/bin/postgres'], { stdio: 'ignore' }).status === 0;
+  if (found && has('psql')) return;
+  process.stdout.write('\n=== installing postgresql from Debian for the migration tests\n');
+  if (!aptInstall(['postgresql', 'postgresql-client']))
+    process.stdout.write('postgresql could not be installed; the migration tests will be skipped.\n');
+  // Debian's package starts a cluster of its own; the tests never use it.
+  spawnSync('sh', ['-c', 'service postgresql stop 2>/dev/null; systemctl stop postgresql 2>/dev/null'], {
+    stdio: 'ignore',
+  });
+}
+
 if (!ensureDependencies()) {
   process.stdout.write('0 passed, 1 failed\n');
   process.exit(1);
 }
 ensurePrometheus();
+ensurePostgres();
 step('build', 'node', ['scripts/build.mjs']);
 step('type-check', 'npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']);
 // Webview code runs in the browser: its own check with the DOM library and no Node types.
