@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeployCommand, runDeployCommand } from './deploy-cli';
 import { runAgent } from './main';
+import { runMigrateCommand } from './migrate-cli';
 import { isObserveCommand, runObserveCommand } from './observe-cli';
 import { runStatus } from './status-command';
 
@@ -19,6 +20,7 @@ Commands:
   logs        print or follow the logs of a workload's pods (all of them, interleaved by time)
   forward     forward a local port to a Service, workload or pod that survives pod restarts
   top         CPU and memory per pod (metrics.k8s.io)
+  migrate     run PostgreSQL migrations (sqlx, Flyway, Prisma or plain .sql): status, up, down, accept-edit
   sandbox     start a local Kubernetes API server for tests and demos (development builds only)
   version     print the version
   help        print this help
@@ -52,6 +54,8 @@ async function main(argv: string[]): Promise<number> {
       return runAgent(rest);
     case 'status':
       return runStatus(rest);
+    case 'migrate':
+      return runMigrateCommand(rest);
     case 'sandbox': {
       const mod = loadSandbox();
       if (mod === undefined) {

@@ -9,6 +9,7 @@ import { PodApp } from './pods/app';
 import { type Behavior, parseBehavior } from './pods/behavior';
 import { startLogGenerator, crashMessage } from './pods/log-generator';
 import { ContainerLog } from './pods/logs';
+import { PostgresServer, isPostgresImage, postgresBin } from './pods/postgres';
 import type { Registry, ResourceType } from './registry';
 import { rfc3339, type Store, type StoreEvent } from './store';
 import { type JsonObject, type KObject, clone, isJsonObject } from './types';
@@ -39,7 +40,7 @@ interface Probe {
 interface ContainerSpec {
   name: string;
   image: string;
-  env?: { name: string; value?: string }[];
+  env?: { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }[];
   ports?: { containerPort: number; name?: string }[];
   livenessProbe?: { httpGet?: { path?: string; port: number | string } } & Partial<Probe>;
   readinessProbe?: { httpGet?: { path?: string; port: number | string } } & Partial<Probe>;
@@ -71,6 +72,9 @@ interface PodState {
   name: string;
   ip: string;
   app: PodApp | undefined;
+  /** A real PostgreSQL server for a container whose image is postgres (when PostgreSQL is installed). */
+  db: PostgresServer | undefined;
+  dbReady: boolean;
   listening: Promise<void> | undefined;
   containers: Map<string, ContainerState>;
   restartPolicy: string;
@@ -189,6 +193,8 @@ export class Kubelet implements PodRuntimeView {
       name: pod.metadata.name ?? '',
       ip: this.addresses.allocate(),
       app: undefined,
+      db: undefined,
+      dbReady: false,
       listening: undefined,
       containers: new Map(),
       restartPolicy,
@@ -196,7 +202,22 @@ export class Kubelet implements PodRuntimeView {
       deleting: false,
       statusTimer: undefined,
     };
-    const ports = containers.flatMap((c) => (c.ports ?? []).map((p) => p.containerPort));
+    // A postgres container is served by a real PostgreSQL on its port; the others by the HTTP app.
+    const dbContainer =
+      postgresBin() === undefined ? undefined : containers.find((c) => isPostgresImage(c.image));
+    if (dbContainer !== undefined) {
+      const env = this.containerEnv(state.namespace, dbContainer);
+      state.db = new PostgresServer({
+        host: state.ip,
+        port: dbContainer.ports?.[0]?.containerPort ?? 5432,
+        user: env['POSTGRES_USER'] ?? 'postgres',
+        ...(env['POSTGRES_PASSWORD'] === undefined ? {} : { password: env['POSTGRES_PASSWORD'] }),
+        ...(env['POSTGRES_DB'] === undefined ? {} : { database: env['POSTGRES_DB'] }),
+      });
+    }
+    const ports = containers
+      .filter((c) => c !== dbContainer)
+      .flatMap((c) => (c.ports ?? []).map((p) => p.containerPort));
     const probePaths = containers.flatMap((c) =>
       [c.livenessProbe, c.readinessProbe, c.startupProbe].flatMap((p) =>
         p?.httpGet?.path === undefined ? [] : [p.httpGet.path],
@@ -237,7 +258,7 @@ export class Kubelet implements PodRuntimeView {
       });
     });
     const hasProbes = probePaths.length > 0;
-    if (!(this.o.lazyPorts ?? false) || hasProbes) this.ensureListening(state);
+    if (!(this.o.lazyPorts ?? false) || hasProbes || state.db !== undefined) void this.ensureListening(state);
     const podRef = pod;
     for (const c of state.containers.values()) {
       this.event(podRef, 'Normal', 'Pulling', `Pulling image "${c.spec.image}"`, c.spec.name);
@@ -247,14 +268,40 @@ export class Kubelet implements PodRuntimeView {
     return state;
   }
 
+  /** A container's environment as plain values, Secret references resolved from the store. */
+  private containerEnv(namespace: string, c: ContainerSpec): Record<string, string> {
+    const out: Record<string, string> = {};
+    const secretType = this.o.registry.lookup('', 'v1', 'secrets');
+    for (const e of c.env ?? []) {
+      if (e.value !== undefined) out[e.name] = e.value;
+      const ref = e.valueFrom?.secretKeyRef;
+      if (ref === undefined || secretType === undefined) continue;
+      const secret = this.o.store.get(secretType, namespace, ref.name);
+      const data = (secret?.['data'] ?? {}) as Record<string, string>;
+      const str = (secret?.['stringData'] ?? {}) as Record<string, string>;
+      if (data[ref.key] !== undefined) out[e.name] = Buffer.from(data[ref.key]!, 'base64').toString('utf8');
+      else if (str[ref.key] !== undefined) out[e.name] = str[ref.key]!;
+    }
+    return out;
+  }
+
   private ensureListening(state: PodState): Promise<void> {
+    const failed = (e: unknown): void => {
+      process.stderr.write(
+        `sandbox: pod ${state.namespace}/${state.name} could not listen: ${e instanceof Error ? e.message : String(e)}\n`,
+      );
+    };
     const listening =
       state.listening ??
-      state.app!.listen().catch((e: unknown) => {
-        process.stderr.write(
-          `sandbox: pod ${state.namespace}/${state.name} could not listen: ${e instanceof Error ? e.message : String(e)}\n`,
-        );
-      });
+      Promise.all([
+        state.app!.listen().catch(failed),
+        state.db
+          ?.start()
+          .then(() => {
+            state.dbReady = !state.deleting;
+          })
+          .catch(failed),
+      ]).then(() => undefined);
     state.listening = listening;
     return listening;
   }
@@ -354,6 +401,11 @@ export class Kubelet implements PodRuntimeView {
       // Without a readiness probe a container is ready once it runs (after its start-up time).
       const becomeReady = (): void => {
         if (c.phase !== 'running' || c.behavior.crash) return;
+        if (state.db !== undefined && !state.dbReady) {
+          // A database container is ready once its server accepts connections.
+          c.timers.push(this.o.clock.setTimeout(becomeReady, 100));
+          return;
+        }
         c.ready = !c.behavior.unready;
         this.writeStatus(state);
       };
@@ -535,6 +587,7 @@ export class Kubelet implements PodRuntimeView {
       c.log.end();
     }
     await state.app?.close();
+    await state.db?.stop();
     this.addresses.release(state.ip);
   }
 

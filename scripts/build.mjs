@@ -13,8 +13,8 @@ const common = {
   sourcemap: production ? false : 'linked',
   minify: production,
   logLevel: 'warning',
-  // ws loads these native accelerators only if present; they are optional.
-  external: ['bufferutil', 'utf-8-validate'],
+  // Optional native accelerators ws and pg load only if present.
+  external: ['bufferutil', 'utf-8-validate', 'pg-native'],
   define: { SLIPWAY_VERSION: JSON.stringify(pkg.version) },
 };
 

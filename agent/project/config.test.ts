@@ -140,7 +140,9 @@ describe('slipway.yaml', () => {
         auth.strategy.canary.steps.map((s) => s.weight),
         [5, 50, 100],
       );
-      assert.deepEqual(p.migrations, { sqlx: { tool: 'sqlx', directory: 'migrations' } });
+      assert.deepEqual(p.migrations, {
+        sqlx: { tool: 'sqlx', directory: 'migrations', history: 'slipway', schema: 'public' },
+      });
     });
   });
 
@@ -443,7 +445,7 @@ services:
       ],
       [
         'a migrations reference to nothing',
-        `${base}    migrations: db\nmigrations:\n  flyway: { tool: flyway }\n`,
+        `${base}    migrations: db\nmigrations:\n  flyway: { tool: flyway, directory: sql }\n`,
         'slipway.yaml:7: services.api.migrations names "db", which is not under migrations. Use one of flyway, or add migrations.db.',
       ],
       [

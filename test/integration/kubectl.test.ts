@@ -222,22 +222,27 @@ describe('real kubectl 1.32 against the sandbox', function () {
 
   it('streams logs: follow, previous, by label', async () => {
     await ok('rollout', 'status', 'deployment/web', '-n', 'web', '--timeout=60s');
-    // The server-side apply test scaled web down: let its pods finish terminating, or kubectl may pick
-    // one that is gone by the time it asks for the log (a race a real cluster has too, only slower).
+    // The server-side apply test scaled web down: let its pods finish terminating (and any new one start),
+    // or kubectl may pick one whose log is not there to read (a race a real cluster has too, only slower).
     await eventually(
       async () => {
-        const pods = await json<{ items: { metadata: { deletionTimestamp?: string } }[] }>(
-          'get',
-          'pods',
-          '-n',
-          'web',
-          '-l',
-          'app=web',
+        const pods = await json<{
+          items: {
+            metadata: { deletionTimestamp?: string };
+            status?: { containerStatuses?: { state?: { running?: unknown } }[] };
+          }[];
+        }>('get', 'pods', '-n', 'web', '-l', 'app=web');
+        // Every pod settled: none terminating, none still creating its container.
+        const settled = pods.items.every(
+          (p) =>
+            p.metadata.deletionTimestamp === undefined &&
+            (p.status?.containerStatuses ?? []).length > 0 &&
+            (p.status?.containerStatuses ?? []).every((c) => c.state?.running !== undefined),
         );
-        return pods.items.every((p) => p.metadata.deletionTimestamp === undefined) ? true : undefined;
+        return settled ? true : undefined;
       },
       20_000,
-      'no terminating web pods',
+      'no terminating or starting web pods',
     );
     const logs = await ok('logs', 'deployment/web', '-n', 'web', '--tail=5');
     assert.ok(logs.trim().split('\n').length >= 1);

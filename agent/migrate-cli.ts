@@ -1,0 +1,369 @@
+import { homedir } from 'node:os';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Client } from 'pg';
+import {
+  AgentFailure,
+  type HistoryMode,
+  MIGRATION_LAYOUTS,
+  type MigrationEntry,
+  type MigrationLayout,
+  type MigrationProgress,
+  type MigrationRunResult,
+  type MigrationStatus,
+  agentError,
+} from '../protocol';
+import { Guards } from './deploy/guard';
+import { type PlanEnv, clientFor, defaultContext, defaultNamespace } from './deploy/target';
+import type { KubeClient } from './kube/client';
+import { loadKubeconfigs } from './kube/kubeconfig';
+import {
+  type OpenedDatabase,
+  clusterService,
+  databaseTarget,
+  openDatabase,
+  secretValue,
+} from './migrate/connection';
+import { describeHolder } from './migrate/lock';
+import { Migrator } from './migrate/runner';
+import { loadProject } from './project/config';
+
+export const MIGRATE_USAGE = `Usage: slipway migrate (status | up | down | accept-edit VERSION)
+         [--dir DIR] [--database-url URL | --env ENV --service SERVICE]
+         [--format sqlx|flyway|prisma|plain] [--history native|slipway] [--schema SCHEMA]
+         [--dry-run] [--count N] [--note TEXT] [--lock-timeout 10s] [--statement-timeout 0]
+         [--wait 120] [--json]
+
+Runs a directory of PostgreSQL migrations: sqlx (<ver>_<desc>.sql, .up.sql/.down.sql), Flyway
+(V<ver>__<desc>.sql, U<ver>__ undo, R__ repeatable), Prisma (<ts>_<name>/migration.sql) or plain ordered
+.sql files, detected from the names unless --format says. History goes to Slipway's own table, or with
+--history native to the tool's own (_sqlx_migrations, flyway_schema_history, _prisma_migrations) exactly
+as the tool writes it.
+
+  status        what is applied, pending, out of order, missing, edited or part way, with each
+                migration's transaction mode, table locks and lint warnings
+  up            apply every pending migration, each in its own transaction with its history row;
+                statements that cannot run in a transaction run alone and a failed run resumes
+  down          revert the newest applied migration (--count N for more) with its down/undo script
+  accept-edit   record an applied migration's edited file as intended (audited: old and new checksum)
+
+The database URL comes from --database-url, else from the service's migration set in slipway.yaml
+(--env/--service), else from $DATABASE_URL. --wait is how many seconds to wait for another run's lock.
+Exit 0 when done, 1 when a migration or the connection failed, 2 on bad usage or input.`;
+
+class UsageError extends Error {}
+
+const OPTIONS = {
+  dir: { type: 'string' },
+  'database-url': { type: 'string' },
+  env: { type: 'string' },
+  service: { type: 'string' },
+  format: { type: 'string' },
+  history: { type: 'string' },
+  schema: { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  count: { type: 'string' },
+  note: { type: 'string' },
+  'lock-timeout': { type: 'string' },
+  'statement-timeout': { type: 'string' },
+  wait: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** What the command runs against: directory, format, history and where the database is. */
+interface Target {
+  dir: string;
+  layout?: MigrationLayout;
+  history: HistoryMode;
+  schema?: string;
+  url?: string;
+}
+
+function layoutOf(v: string | undefined): MigrationLayout | undefined {
+  if (v === undefined) return undefined;
+  if (!(MIGRATION_LAYOUTS as readonly string[]).includes(v)) {
+    throw new UsageError(`--format takes ${MIGRATION_LAYOUTS.join(', ')}, not "${v}".`);
+  }
+  return v as MigrationLayout;
+}
+
+function historyOf(v: string | undefined): HistoryMode {
+  if (v === undefined || v === 'slipway' || v === 'native') return v ?? 'slipway';
+  throw new UsageError(`--history takes native or slipway, not "${v}".`);
+}
+
+/** Where the database URL comes from, and the kubeconfig context and namespace it lives beside. */
+interface Source {
+  url?: string;
+  secret?: { name: string; key: string };
+  context?: string;
+  namespace?: string;
+}
+
+/** The migration set of a service in slipway.yaml: its directory, format, history and database. */
+function fromProject(env: string, serviceName: string, cwd: string): Partial<Target> & Source {
+  const project = loadProject(cwd);
+  const environment = project.environments[env];
+  if (environment === undefined) {
+    throw new UsageError(
+      `slipway.yaml has no environment "${env}"; it has ${Object.keys(project.environments).join(', ')}.`,
+    );
+  }
+  const service = project.services[serviceName];
+  if (service === undefined) throw new UsageError(`slipway.yaml has no service "${serviceName}".`);
+  if (service.migrations === undefined) {
+    throw new UsageError(`Service ${serviceName} has no migrations in slipway.yaml.`);
+  }
+  const set = project.migrations[service.migrations] ?? {};
+  const str = (k: string): string | undefined =>
+    typeof set[k] === 'string' ? (set[k] as string) : undefined;
+  const out: Partial<Target> & Source = { context: environment.context, namespace: environment.namespace };
+  const dir = str('directory');
+  if (dir !== undefined) out.dir = isAbsolute(dir) ? dir : join(project.root, dir);
+  const layout = layoutOf(str('tool'));
+  if (layout !== undefined) out.layout = layout;
+  const history = str('history');
+  if (history !== undefined) out.history = historyOf(history);
+  const schema = str('schema');
+  if (schema !== undefined) out.schema = schema;
+  const record = (v: unknown): Record<string, unknown> =>
+    typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : {};
+  const db = record(set['database']);
+  // One source for every environment, or one per environment name.
+  const source = db[env] !== undefined ? record(db[env]) : db;
+  if (typeof source['url'] === 'string') out.url = source['url'];
+  else if (typeof source['env'] === 'string') {
+    const v = process.env[source['env']];
+    if (v === undefined || v === '') {
+      throw new UsageError(
+        `The migration set "${service.migrations}" reads the database URL from $${source['env']}, which is not set.`,
+      );
+    }
+    out.url = v;
+  } else if (source['secret'] !== undefined) {
+    const sec = record(source['secret']);
+    out.secret = { name: String(sec['name']), key: String(sec['key']) };
+  }
+  return out;
+}
+
+/** Everything but a Secret's URL itself, which needs the cluster to read. */
+function resolveTarget(values: Record<string, string | boolean | undefined>, cwd: string): Target & Source {
+  const str = (k: string): string | undefined =>
+    typeof values[k] === 'string' ? (values[k] as string) : undefined;
+  if ((str('env') === undefined) !== (str('service') === undefined)) {
+    throw new UsageError(
+      '--env and --service go together: the service names the migration set, the environment its database.',
+    );
+  }
+  const project: Partial<Target> & Source =
+    str('env') !== undefined ? fromProject(str('env')!, str('service')!, cwd) : {};
+  const given = str('database-url') ?? project.url;
+  const url = given ?? (project.secret === undefined ? process.env['DATABASE_URL'] : undefined);
+  if ((url === undefined || url === '') && project.secret === undefined) {
+    throw new UsageError(
+      'No database: pass --database-url, name --env and --service from slipway.yaml, or set DATABASE_URL.',
+    );
+  }
+  const layout = layoutOf(str('format')) ?? project.layout;
+  const schema = str('schema') ?? project.schema;
+  return {
+    dir: resolve(cwd, str('dir') ?? project.dir ?? 'migrations'),
+    history: str('history') !== undefined ? historyOf(str('history')) : (project.history ?? 'slipway'),
+    ...(url === undefined || url === '' ? {} : { url }),
+    ...(given === undefined && project.secret !== undefined ? { secret: project.secret } : {}),
+    ...(project.context === undefined ? {} : { context: project.context }),
+    ...(project.namespace === undefined ? {} : { namespace: project.namespace }),
+    ...(layout === undefined ? {} : { layout }),
+    ...(schema === undefined ? {} : { schema }),
+  };
+}
+
+const MARK: Record<MigrationEntry['state'], string> = {
+  applied: '✓',
+  pending: '•',
+  'out-of-order': '↯',
+  missing: '?',
+  edited: '✗',
+  partial: '◐',
+};
+
+function printStatus(s: MigrationStatus, cwd: string): void {
+  const where = `${s.database.user}@${s.database.host}:${s.database.port}/${s.database.database}`;
+  const dir = relative(cwd, s.directory) || '.';
+  process.stdout.write(`Migrations in ${dir} (${s.layout}, history ${s.history.table}) on ${where}\n`);
+  for (const e of s.entries) {
+    const name = e.version === '' ? `R ${e.description}` : `${e.version}  ${e.description}`;
+    const extra: string[] = [e.state];
+    if (e.appliedAt !== undefined && e.state === 'applied')
+      extra[0] = `applied ${e.appliedAt.slice(0, 16).replace('T', ' ')}`;
+    if (e.state === 'partial') extra.push(`${e.statementsDone ?? 0}/${e.statements} statements done`);
+    if (e.transaction === 'split' && e.state !== 'applied') extra.push('runs partly outside a transaction');
+    const heavy = e.locks.filter((l) => l.lock === 'ACCESS EXCLUSIVE' && l.table !== undefined);
+    if (heavy.length > 0 && e.state !== 'applied')
+      extra.push(`ACCESS EXCLUSIVE on ${[...new Set(heavy.map((l) => l.table))].join(', ')}`);
+    process.stdout.write(`  ${MARK[e.state]} ${name.padEnd(44)} ${extra.join('; ')}\n`);
+    if (e.state !== 'applied')
+      for (const l of e.lint) process.stdout.write(`      ! ${e.file ?? ''}:${l.line}: ${l.message}\n`);
+  }
+  const edited = s.entries.filter((e) => e.state === 'edited').length;
+  process.stdout.write(
+    `${s.pending} pending${s.current === undefined ? '' : `; current version ${s.current}`}${edited > 0 ? `; ${edited} edited after being applied` : ''}.\n`,
+  );
+}
+
+function progressLine(p: MigrationProgress): string | undefined {
+  switch (p.kind) {
+    case 'waiting-for-lock':
+      return `waiting for another migration run${describeHolder(p.holder)}… ${Math.round(p.waitedMs / 1000)} s`;
+    case 'migration':
+      return `[${p.index + 1}/${p.total}] ${p.file}`;
+    case 'dropped-invalid-index':
+      return `  dropped the INVALID index ${p.index} a failed concurrent build left`;
+    case 'done':
+      return `  done in ${Math.round(p.ms)} ms`;
+    default:
+      return undefined;
+  }
+}
+
+function printRun(r: MigrationRunResult, verb: string, cwd: string): void {
+  if (r.dryRun) {
+    process.stdout.write(`Dry run: nothing was changed.\n`);
+    printStatus(r.status, cwd);
+    return;
+  }
+  if (r.done.length > 0) process.stdout.write(`${verb} ${r.done.length}: ${r.done.join(', ')}.\n`);
+  else if (r.failed === undefined) process.stdout.write(`Nothing to do: the database is up to date.\n`);
+  if (r.failed !== undefined) {
+    const f = r.failed;
+    process.stderr.write(
+      `slipway: migration ${f.version} failed at ${f.file}:${f.line}: ${f.message}${f.code === undefined ? '' : ` (SQLSTATE ${f.code})`}.\nNothing of it was applied (statements that ran outside a transaction are recorded and are not run again); fix the file and run "slipway migrate up" again.\n`,
+    );
+  }
+}
+
+export async function runMigrateCommand(argv: string[], cwd = process.cwd()): Promise<number> {
+  let values: Record<string, string | boolean | undefined>;
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args: argv,
+      options: OPTIONS,
+      allowPositionals: true,
+      strict: true,
+    }));
+  } catch (e) {
+    process.stderr.write(
+      `slipway migrate: ${e instanceof Error ? e.message : String(e)}\n${MIGRATE_USAGE}\n`,
+    );
+    return 2;
+  }
+  if (values['help'] === true) {
+    process.stdout.write(`${MIGRATE_USAGE}\n`);
+    return 0;
+  }
+  const [action, version, ...extra] = positionals;
+  const json = values['json'] === true;
+  let client: Client | undefined;
+  let opened: OpenedDatabase | undefined;
+  try {
+    if (!['status', 'up', 'down', 'accept-edit'].includes(action ?? '')) {
+      throw new UsageError(
+        `Say what to do: status, up, down or accept-edit${action === undefined ? '' : `, not "${action}"`}.`,
+      );
+    }
+    if (action === 'accept-edit' && version === undefined)
+      throw new UsageError('accept-edit needs the VERSION whose edit to accept.');
+    if (extra.length > 0 || (action !== 'accept-edit' && version !== undefined)) {
+      throw new UsageError(`Unexpected argument "${extra[0] ?? version}".`);
+    }
+    const count = values['count'] === undefined ? 1 : Number(values['count']);
+    if (!Number.isInteger(count) || count < 1)
+      throw new UsageError('--count takes a whole number of migrations, 1 or more.');
+    const wait = values['wait'] === undefined ? 120 : Number(values['wait']);
+    if (!Number.isFinite(wait) || wait < 0) throw new UsageError('--wait takes seconds, for example 120.');
+    const target = resolveTarget(values, cwd);
+    // The cluster is needed for a Secret and for a host inside it: the environment's context, else the
+    // kubeconfig's current one.
+    const kenv: PlanEnv = { loaded: () => loadKubeconfigs(process.env, homedir()), guards: new Guards() };
+    const kube = (): { client: () => KubeClient; context: string; namespace: string } => {
+      const context = target.context ?? defaultContext(kenv);
+      const namespace = target.namespace ?? defaultNamespace(kenv, context);
+      return { client: () => clientFor(kenv, context), context, namespace };
+    };
+    let url = target.url;
+    if (url === undefined && target.secret !== undefined) {
+      const k = kube();
+      url = await secretValue(k.client(), k.namespace, target.secret.name, target.secret.key);
+    }
+    const direct = databaseTarget(url!);
+    const inCluster = clusterService(direct.host, target.namespace ?? 'default') !== undefined;
+    opened = await openDatabase(url!, inCluster ? kube() : undefined);
+    const database = opened.target;
+    if (database.via !== undefined && !json) process.stderr.write(`connecting through ${database.via}\n`);
+    client = new Client({ connectionString: opened.url, application_name: 'slipway migrate' });
+    try {
+      await client.connect();
+    } catch (e) {
+      throw new AgentFailure(
+        agentError(
+          'UNAVAILABLE',
+          `Could not connect to PostgreSQL at ${database.host}:${database.port} (database ${database.database}, user ${database.user}): ${e instanceof Error ? e.message : String(e)}. Check the URL and that the server is reachable.`,
+        ),
+      );
+    }
+    const str = (k: string): string | undefined =>
+      typeof values[k] === 'string' ? (values[k] as string) : undefined;
+    const m = new Migrator(client, database, {
+      dir: target.dir,
+      layout: target.layout,
+      history: target.history,
+      schema: target.schema,
+      lockTimeout: str('lock-timeout'),
+      statementTimeout: str('statement-timeout'),
+      lockWaitMs: wait * 1000,
+      onProgress: (p) => {
+        const line = progressLine(p);
+        if (line !== undefined && !json) process.stderr.write(`${line}\n`);
+      },
+    });
+    const dryRun = values['dry-run'] === true;
+    if (action === 'status') {
+      const s = await m.status();
+      const status: MigrationStatus & { planned?: unknown } = { ...s };
+      delete status.planned;
+      if (json) process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
+      else printStatus(status, cwd);
+      return 0;
+    }
+    if (action === 'accept-edit') {
+      const s = await m.acceptEdit(version!, str('note'));
+      if (json) process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
+      else
+        process.stdout.write(
+          `Accepted the edit of ${version}; the change is recorded in slipway_migration_audit.\n`,
+        );
+      return 0;
+    }
+    const r = action === 'up' ? await m.up({ dryRun }) : await m.down({ count, dryRun });
+    if (json) process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+    else printRun(r, action === 'up' ? 'Applied' : 'Reverted', cwd);
+    return r.failed === undefined ? 0 : 1;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`slipway migrate: ${e.message}\n`);
+      return 2;
+    }
+    if (e instanceof AgentFailure) {
+      process.stderr.write(`slipway migrate: ${e.error.message}\n`);
+      return e.error.code === 'INVALID' || e.error.code === 'NOT_FOUND' ? 2 : 1;
+    }
+    process.stderr.write(`slipway migrate: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  } finally {
+    await client?.end().catch(() => undefined);
+    await opened?.close();
+  }
+}

@@ -1,0 +1,190 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as k8s from '@kubernetes/client-node';
+import { Client } from 'pg';
+import { KubeClient } from '../../agent/kube/client';
+import type { KubeObject, Pod } from '../../agent/kube/objects';
+import { hasPostgres } from '../support/postgres';
+import { CLI, REPO, type SandboxProcess, startSandboxProcess } from '../support/sandbox-process';
+
+/*
+ * The seeds keep DATABASE_URL in a Secret and point it at a Service inside the cluster. Here the sandbox
+ * runs a real PostgreSQL for a `postgres` image, and `slipway migrate` reads the Secret and reaches the
+ * database through a port-forward it opens itself.
+ */
+describe('slipway migrate against a database inside the cluster', function () {
+  this.timeout(120_000);
+  let sb: SandboxProcess;
+  let kube: KubeClient;
+  let project: string;
+  const PASSWORD = 's3cret-in-a-Secret';
+
+  before(async function () {
+    if (!hasPostgres()) this.skip();
+    sb = await startSandboxProcess('empty');
+    const kc = new k8s.KubeConfig();
+    kc.loadFromFile(sb.kubeconfig);
+    kube = new KubeClient(kc, 'sandbox');
+    const obj = (o: Record<string, unknown>): KubeObject => o as unknown as KubeObject;
+    await kube.create(obj({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } }));
+    await kube.create(
+      obj({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'app-db', namespace: 'shop' },
+        stringData: {
+          POSTGRES_PASSWORD: PASSWORD,
+          DATABASE_URL: `postgresql://app:${PASSWORD}@db.shop.svc.cluster.local:5432/shop`,
+        },
+      }),
+    );
+    await kube.create(
+      obj({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'db', namespace: 'shop' },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { app: 'db' } },
+          template: {
+            metadata: { labels: { app: 'db' } },
+            spec: {
+              containers: [
+                {
+                  name: 'postgres',
+                  image: 'postgres:16',
+                  ports: [{ containerPort: 5432, name: 'pg' }],
+                  env: [
+                    { name: 'POSTGRES_USER', value: 'app' },
+                    { name: 'POSTGRES_DB', value: 'shop' },
+                    {
+                      name: 'POSTGRES_PASSWORD',
+                      valueFrom: { secretKeyRef: { name: 'app-db', key: 'POSTGRES_PASSWORD' } },
+                    },
+                  ],
+                },
+              ],
+            },
+          },
+        },
+      }),
+    );
+    await kube.create(
+      obj({
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'db', namespace: 'shop' },
+        spec: { selector: { app: 'db' }, ports: [{ name: 'pg', port: 5432, targetPort: 'pg' }] },
+      }),
+    );
+    for (let i = 0; ; i++) {
+      const pods = await kube.list<Pod>('v1', 'Pod', 'shop', { labelSelector: 'app=db' });
+      const ready = pods.some((p) =>
+        (p.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True'),
+      );
+      if (ready) break;
+      if (i > 300) assert.fail('the postgres pod did not become ready');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    project = mkdtempSync(join(tmpdir(), 'slipway-migrate-cluster-'));
+    cpSync(join(REPO, 'test', 'fixtures', 'migrations', 'prisma'), join(project, 'prisma', 'migrations'), {
+      recursive: true,
+    });
+    writeFileSync(
+      join(project, 'slipway.yaml'),
+      `version: 1
+environments:
+  staging: { context: sandbox, namespace: shop }
+services:
+  shop:
+    workload: deployment/shop
+    manifests: { default: [k8s] }
+    migrations: shop-db
+migrations:
+  shop-db:
+    tool: prisma
+    directory: prisma/migrations
+    history: native
+    database:
+      secret: { name: app-db, key: DATABASE_URL }
+`,
+    );
+  });
+  after(async () => {
+    await sb?.stop();
+  });
+
+  function slipway(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    return new Promise((resolve) => {
+      const child = spawn(process.execPath, [CLI, 'migrate', ...args], {
+        cwd: project,
+        env: { ...process.env, KUBECONFIG: sb.kubeconfig, DATABASE_URL: '' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    });
+  }
+
+  it('reads DATABASE_URL from the Secret, tunnels to the Service and migrates; the password stays hidden', async () => {
+    const up = await slipway(['up', '--env', 'staging', '--service', 'shop']);
+    assert.equal(up.code, 0, up.stderr);
+    assert.match(up.stderr, /connecting through port-forward 127\.0\.0\.1:\d+ → service shop\/db:5432/);
+    assert.match(up.stdout, /^Applied 2: 20240101120000_init, 20240201090000_add_orders\.$/m);
+    assert.ok(!`${up.stdout}${up.stderr}`.includes(PASSWORD), 'the password is never printed');
+    const status = await slipway(['status', '--env', 'staging', '--service', 'shop', '--json']);
+    assert.equal(status.code, 0, status.stderr);
+    const s = JSON.parse(status.stdout) as {
+      pending: number;
+      database: { user: string; database: string; via?: string };
+    };
+    assert.equal(s.pending, 0);
+    assert.equal(s.database.user, 'app');
+    assert.equal(s.database.database, 'shop');
+    assert.ok(!status.stdout.includes(PASSWORD));
+    // The rows really are in the pod's PostgreSQL: read them through the API server's port-forward too.
+    const pods = await kube.list<Pod>('v1', 'Pod', 'shop', { labelSelector: 'app=db' });
+    const ip = pods[0]!.status?.podIP;
+    const c = new Client({ connectionString: `postgresql://app:${PASSWORD}@${ip}:5432/shop` });
+    await c.connect();
+    const rows = await c.query('SELECT migration_name FROM _prisma_migrations ORDER BY 1');
+    await c.end();
+    assert.deepEqual(
+      rows.rows.map((r: { migration_name: string }) => r.migration_name),
+      ['20240101120000_init', '20240201090000_add_orders'],
+    );
+  });
+
+  it('says which Secret key is missing, with the keys it has, and never their values', async () => {
+    writeFileSync(
+      join(project, 'slipway.yaml'),
+      `version: 1
+environments:
+  staging: { context: sandbox, namespace: shop }
+services:
+  shop:
+    workload: deployment/shop
+    manifests: { default: [k8s] }
+    migrations: shop-db
+migrations:
+  shop-db:
+    directory: prisma/migrations
+    database:
+      secret: { name: app-db, key: DB_URL }
+`,
+    );
+    const r = await slipway(['status', '--env', 'staging', '--service', 'shop']);
+    assert.equal(r.code, 2);
+    assert.match(
+      r.stderr,
+      /Secret shop\/app-db has no key DB_URL; its keys are DATABASE_URL, POSTGRES_PASSWORD\./,
+    );
+    assert.ok(!r.stderr.includes(PASSWORD));
+  });
+});
