@@ -24,6 +24,7 @@ import {
   rememberWorkspace,
 } from './deploy/target';
 import { loadKubeconfigs } from './kube/kubeconfig';
+import { migrateForDeploy } from './migrate/deploy-step';
 import { parseWorkloadRef } from './project/config';
 
 /** Exit codes every deploy command shares; CI scripts branch on them. */
@@ -184,7 +185,11 @@ export async function runDeployCommand(command: DeployCommand, argv: string[]): 
   const onSignal = (): void => controller.abort();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  const opts = { signal: controller.signal, emit: json ? (e: PlanEvent) => printEvent(e) : printEvent };
+  const opts = {
+    signal: controller.signal,
+    emit: json ? (e: PlanEvent) => printEvent(e) : printEvent,
+    migrate: migrateForDeploy,
+  };
   const workspace = v.workspace ?? process.cwd();
   try {
     const timeout = intArg(v.timeout, '--timeout');

@@ -1,7 +1,6 @@
 import { homedir } from 'node:os';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Client } from 'pg';
 import {
   AgentFailure,
   type HistoryMode,
@@ -11,20 +10,19 @@ import {
   type MigrationProgress,
   type MigrationRunResult,
   type MigrationStatus,
-  agentError,
 } from '../protocol';
 import { Guards } from './deploy/guard';
 import { type PlanEnv, clientFor, defaultContext, defaultNamespace } from './deploy/target';
-import type { KubeClient } from './kube/client';
 import { loadKubeconfigs } from './kube/kubeconfig';
-import {
-  type OpenedDatabase,
-  clusterService,
-  databaseTarget,
-  openDatabase,
-  secretValue,
-} from './migrate/connection';
 import { describeHolder } from './migrate/lock';
+import {
+  type ConnectedDatabase,
+  type KubeAccess,
+  type MigrationSet,
+  connectDatabase,
+  migrationSet,
+  sourceUrl,
+} from './migrate/migration-set';
 import { Migrator } from './migrate/runner';
 import { loadProject } from './project/config';
 
@@ -72,14 +70,6 @@ const OPTIONS = {
 } as const;
 
 /** What the command runs against: directory, format, history and where the database is. */
-interface Target {
-  dir: string;
-  layout?: MigrationLayout;
-  history: HistoryMode;
-  schema?: string;
-  url?: string;
-}
-
 function layoutOf(v: string | undefined): MigrationLayout | undefined {
   if (v === undefined) return undefined;
   if (!(MIGRATION_LAYOUTS as readonly string[]).includes(v)) {
@@ -88,96 +78,56 @@ function layoutOf(v: string | undefined): MigrationLayout | undefined {
   return v as MigrationLayout;
 }
 
-function historyOf(v: string | undefined): HistoryMode {
-  if (v === undefined || v === 'slipway' || v === 'native') return v ?? 'slipway';
+function historyOf(v: string): HistoryMode {
+  if (v === 'slipway' || v === 'native') return v;
   throw new UsageError(`--history takes native or slipway, not "${v}".`);
 }
 
-/** Where the database URL comes from, and the kubeconfig context and namespace it lives beside. */
-interface Source {
-  url?: string;
-  secret?: { name: string; key: string };
-  context?: string;
-  namespace?: string;
-}
-
-/** The migration set of a service in slipway.yaml: its directory, format, history and database. */
-function fromProject(env: string, serviceName: string, cwd: string): Partial<Target> & Source {
-  const project = loadProject(cwd);
-  const environment = project.environments[env];
-  if (environment === undefined) {
-    throw new UsageError(
-      `slipway.yaml has no environment "${env}"; it has ${Object.keys(project.environments).join(', ')}.`,
-    );
-  }
-  const service = project.services[serviceName];
-  if (service === undefined) throw new UsageError(`slipway.yaml has no service "${serviceName}".`);
-  if (service.migrations === undefined) {
-    throw new UsageError(`Service ${serviceName} has no migrations in slipway.yaml.`);
-  }
-  const set = project.migrations[service.migrations] ?? {};
-  const str = (k: string): string | undefined =>
-    typeof set[k] === 'string' ? (set[k] as string) : undefined;
-  const out: Partial<Target> & Source = { context: environment.context, namespace: environment.namespace };
-  const dir = str('directory');
-  if (dir !== undefined) out.dir = isAbsolute(dir) ? dir : join(project.root, dir);
-  const layout = layoutOf(str('tool'));
-  if (layout !== undefined) out.layout = layout;
-  const history = str('history');
-  if (history !== undefined) out.history = historyOf(history);
-  const schema = str('schema');
-  if (schema !== undefined) out.schema = schema;
-  const record = (v: unknown): Record<string, unknown> =>
-    typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : {};
-  const db = record(set['database']);
-  // One source for every environment, or one per environment name.
-  const source = db[env] !== undefined ? record(db[env]) : db;
-  if (typeof source['url'] === 'string') out.url = source['url'];
-  else if (typeof source['env'] === 'string') {
-    const v = process.env[source['env']];
-    if (v === undefined || v === '') {
-      throw new UsageError(
-        `The migration set "${service.migrations}" reads the database URL from $${source['env']}, which is not set.`,
-      );
-    }
-    out.url = v;
-  } else if (source['secret'] !== undefined) {
-    const sec = record(source['secret']);
-    out.secret = { name: String(sec['name']), key: String(sec['key']) };
-  }
-  return out;
-}
-
-/** Everything but a Secret's URL itself, which needs the cluster to read. */
-function resolveTarget(values: Record<string, string | boolean | undefined>, cwd: string): Target & Source {
+/**
+ * The set to run: a service's migration set in slipway.yaml (--env/--service) with the command line's
+ * overrides, or the command line alone; the URL when one is given rather than read from a Secret.
+ */
+function resolveTarget(
+  values: Record<string, string | boolean | undefined>,
+  cwd: string,
+): { set: MigrationSet; url?: string; context?: string; namespace?: string } {
   const str = (k: string): string | undefined =>
     typeof values[k] === 'string' ? (values[k] as string) : undefined;
-  if ((str('env') === undefined) !== (str('service') === undefined)) {
+  const env = str('env');
+  const service = str('service');
+  if ((env === undefined) !== (service === undefined)) {
     throw new UsageError(
       '--env and --service go together: the service names the migration set, the environment its database.',
     );
   }
-  const project: Partial<Target> & Source =
-    str('env') !== undefined ? fromProject(str('env')!, str('service')!, cwd) : {};
-  const given = str('database-url') ?? project.url;
-  const url = given ?? (project.secret === undefined ? process.env['DATABASE_URL'] : undefined);
-  if ((url === undefined || url === '') && project.secret === undefined) {
+  let set: MigrationSet = { name: 'command line', dir: resolve(cwd, 'migrations'), history: 'slipway' };
+  let where: { context?: string; namespace?: string } = {};
+  if (env !== undefined && service !== undefined) {
+    const project = loadProject(cwd);
+    const environment = project.environments[env];
+    if (environment === undefined) {
+      throw new UsageError(
+        `slipway.yaml has no environment "${env}"; it has ${Object.keys(project.environments).join(', ')}.`,
+      );
+    }
+    set = migrationSet(project, service, env);
+    where = { context: environment.context, namespace: environment.namespace };
+  }
+  const dir = str('dir');
+  if (dir !== undefined) set.dir = resolve(cwd, dir);
+  const layout = layoutOf(str('format'));
+  if (layout !== undefined) set.layout = layout;
+  const history = str('history');
+  if (history !== undefined) set.history = historyOf(history);
+  const schema = str('schema');
+  if (schema !== undefined) set.schema = schema;
+  const url = str('database-url') ?? (set.source === undefined ? process.env['DATABASE_URL'] : undefined);
+  if ((url === undefined || url === '') && set.source === undefined) {
     throw new UsageError(
       'No database: pass --database-url, name --env and --service from slipway.yaml, or set DATABASE_URL.',
     );
   }
-  const layout = layoutOf(str('format')) ?? project.layout;
-  const schema = str('schema') ?? project.schema;
-  return {
-    dir: resolve(cwd, str('dir') ?? project.dir ?? 'migrations'),
-    history: str('history') !== undefined ? historyOf(str('history')) : (project.history ?? 'slipway'),
-    ...(url === undefined || url === '' ? {} : { url }),
-    ...(given === undefined && project.secret !== undefined ? { secret: project.secret } : {}),
-    ...(project.context === undefined ? {} : { context: project.context }),
-    ...(project.namespace === undefined ? {} : { namespace: project.namespace }),
-    ...(layout === undefined ? {} : { layout }),
-    ...(schema === undefined ? {} : { schema }),
-  };
+  return { set, ...where, ...(url === undefined || url === '' ? {} : { url }) };
 }
 
 const MARK: Record<MigrationEntry['state'], string> = {
@@ -266,8 +216,7 @@ export async function runMigrateCommand(argv: string[], cwd = process.cwd()): Pr
   }
   const [action, version, ...extra] = positionals;
   const json = values['json'] === true;
-  let client: Client | undefined;
-  let opened: OpenedDatabase | undefined;
+  let db: ConnectedDatabase | undefined;
   try {
     if (!['status', 'up', 'down', 'accept-edit'].includes(action ?? '')) {
       throw new UsageError(
@@ -284,43 +233,25 @@ export async function runMigrateCommand(argv: string[], cwd = process.cwd()): Pr
       throw new UsageError('--count takes a whole number of migrations, 1 or more.');
     const wait = values['wait'] === undefined ? 120 : Number(values['wait']);
     if (!Number.isFinite(wait) || wait < 0) throw new UsageError('--wait takes seconds, for example 120.');
-    const target = resolveTarget(values, cwd);
+    const { set, ...target } = resolveTarget(values, cwd);
     // The cluster is needed for a Secret and for a host inside it: the environment's context, else the
     // kubeconfig's current one.
     const kenv: PlanEnv = { loaded: () => loadKubeconfigs(process.env, homedir()), guards: new Guards() };
-    const kube = (): { client: () => KubeClient; context: string; namespace: string } => {
+    const kube = (): KubeAccess => {
       const context = target.context ?? defaultContext(kenv);
       const namespace = target.namespace ?? defaultNamespace(kenv, context);
       return { client: () => clientFor(kenv, context), context, namespace };
     };
-    let url = target.url;
-    if (url === undefined && target.secret !== undefined) {
-      const k = kube();
-      url = await secretValue(k.client(), k.namespace, target.secret.name, target.secret.key);
-    }
-    const direct = databaseTarget(url!);
-    const inCluster = clusterService(direct.host, target.namespace ?? 'default') !== undefined;
-    opened = await openDatabase(url!, inCluster ? kube() : undefined);
-    const database = opened.target;
-    if (database.via !== undefined && !json) process.stderr.write(`connecting through ${database.via}\n`);
-    client = new Client({ connectionString: opened.url, application_name: 'slipway migrate' });
-    try {
-      await client.connect();
-    } catch (e) {
-      throw new AgentFailure(
-        agentError(
-          'UNAVAILABLE',
-          `Could not connect to PostgreSQL at ${database.host}:${database.port} (database ${database.database}, user ${database.user}): ${e instanceof Error ? e.message : String(e)}. Check the URL and that the server is reachable.`,
-        ),
-      );
-    }
+    const url = target.url ?? (await sourceUrl(set, kube));
+    db = await connectDatabase(url, kube, target.namespace ?? 'default');
+    if (db.target.via !== undefined && !json) process.stderr.write(`connecting through ${db.target.via}\n`);
     const str = (k: string): string | undefined =>
       typeof values[k] === 'string' ? (values[k] as string) : undefined;
-    const m = new Migrator(client, database, {
-      dir: target.dir,
-      layout: target.layout,
-      history: target.history,
-      schema: target.schema,
+    const m = new Migrator(db.client, db.target, {
+      dir: set.dir,
+      layout: set.layout,
+      history: set.history,
+      schema: set.schema,
       lockTimeout: str('lock-timeout'),
       statementTimeout: str('statement-timeout'),
       lockWaitMs: wait * 1000,
@@ -363,7 +294,6 @@ export async function runMigrateCommand(argv: string[], cwd = process.cwd()): Pr
     process.stderr.write(`slipway migrate: ${e instanceof Error ? e.message : String(e)}\n`);
     return 1;
   } finally {
-    await client?.end().catch(() => undefined);
-    await opened?.close();
+    await db?.close();
   }
 }

@@ -23,6 +23,8 @@ export const ERROR_CODES = [
   'CONFIRMATION_REQUIRED',
   /** A preflight check (RBAC, missing references, image policy) stopped a plan before any write. */
   'PREFLIGHT_FAILED',
+  /** A database migration failed (nothing of it applied; earlier ones stay). */
+  'MIGRATION_FAILED',
   'UNAVAILABLE',
   'INTERNAL',
 ] as const;

@@ -1,4 +1,5 @@
 import { type PlanEvent, describePlanEvent } from '../../protocol';
+import { migrateForDeploy } from '../migrate/deploy-step';
 import { projectInfo, loadProject } from '../project/config';
 import type { MethodHandlers, RequestContext } from '../server/session';
 import { rollbackHelmRelease, helmHistory } from './helm-release';
@@ -41,7 +42,8 @@ export function deployMethods(env: PlanEnv): DeployMethods {
       return Promise.resolve(guardInfo(env, t.context, t.namespace));
     },
     'deploy.preview': (params, ctx) => previewDeploy(params, env, ctx.signal),
-    'deploy.run': (params, ctx) => runDeploy(params, env, { signal: ctx.signal, emit: emitter(ctx) }),
+    'deploy.run': (params, ctx) =>
+      runDeploy(params, env, { signal: ctx.signal, emit: emitter(ctx), migrate: migrateForDeploy }),
     'workload.history': async ({ context, namespace, workload }, ctx) => {
       const { revisions } = await listRevisions(clientFor(env, context), namespace, workload, ctx.signal);
       return { revisions: revisions.map((r) => r.info) };

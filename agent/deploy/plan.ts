@@ -205,8 +205,10 @@ export interface RunOptions {
   migrate?: (
     project: ProjectConfig,
     service: ServiceConfig,
+    target: { env: string; context: string; namespace: string },
     client: KubeClient,
     rec: PlanRecorder,
+    signal: AbortSignal,
   ) => Promise<void>;
 }
 
@@ -414,7 +416,9 @@ export async function runDeploy(params: DeployParams, env: PlanEnv, opts: RunOpt
         'migrate',
         'Running migrations',
         async () => {
-          for (const m of r.migrations) await migrate(m.project, m.service, c, rec);
+          const env = params.source.kind === 'project' ? params.source.env : '';
+          const target = { env, context: r.context, namespace: r.namespace };
+          for (const m of r.migrations) await migrate(m.project, m.service, target, c, rec, opts.signal);
           rec.written = true;
         },
         () => 'Migrations applied',

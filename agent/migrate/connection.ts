@@ -3,9 +3,6 @@ import type { KubeClient } from '../kube/client';
 import type { KubeObject } from '../kube/objects';
 import { ForwardManager } from '../observe/forwards';
 
-/** Where a migration set's database URL comes from (slipway.yaml `database:`). */
-export type DatabaseSource = { url: string } | { env: string } | { secret: { name: string; key: string } };
-
 /** A database URL's parts for messages: never its password. */
 export function databaseTarget(url: string): DatabaseTarget {
   let u: URL;
@@ -80,7 +77,10 @@ export async function secretValue(
   }
   const b64 = secret.data?.[key];
   if (b64 === undefined) {
-    const keys = Object.keys(secret.data ?? {}).sort().join(', ') || 'none';
+    const keys =
+      Object.keys(secret.data ?? {})
+        .sort()
+        .join(', ') || 'none';
     throw new AgentFailure(
       agentError('NOT_FOUND', `Secret ${namespace}/${name} has no key ${key}; its keys are ${keys}.`),
     );

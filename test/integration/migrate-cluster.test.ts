@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
@@ -159,6 +159,55 @@ migrations:
       rows.rows.map((r: { migration_name: string }) => r.migration_name),
       ['20240101120000_init', '20240201090000_add_orders'],
     );
+  });
+
+  it('runs a service’s pending migrations in the deploy plan, before its manifests are applied', async () => {
+    mkdirSync(join(project, 'prisma', 'migrations', '20240301090000_add_total'), { recursive: true });
+    writeFileSync(
+      join(project, 'prisma', 'migrations', '20240301090000_add_total', 'migration.sql'),
+      'ALTER TABLE "Order" ADD COLUMN "total" INTEGER NOT NULL DEFAULT 0;\n',
+    );
+    mkdirSync(join(project, 'k8s'), { recursive: true });
+    writeFileSync(
+      join(project, 'k8s', 'shop.yaml'),
+      `apiVersion: apps/v1
+kind: Deployment
+metadata: { name: shop, namespace: shop }
+spec:
+  replicas: 1
+  selector: { matchLabels: { app: shop } }
+  template:
+    metadata: { labels: { app: shop } }
+    spec:
+      containers:
+        - name: shop
+          image: ghcr.io/example/shop:1.0.0
+          ports: [{ containerPort: 8080 }]
+`,
+    );
+    const child = spawn(process.execPath, [CLI, 'deploy', '--env', 'staging', '--service', 'shop', '--yes'], {
+      cwd: project,
+      env: { ...process.env, KUBECONFIG: sb.kubeconfig },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const code = await new Promise<number | null>((r) => child.on('exit', r));
+    assert.equal(code, 0, out);
+    console.log(out);
+    assert.match(out, /Migrations of shop: applied 20240301090000_add_total/);
+    assert.ok(
+      out.indexOf('Migrations of shop: applied') < out.indexOf('shop.yaml') || !out.includes('shop.yaml'),
+    );
+    assert.ok(!out.includes(PASSWORD));
+    const shop = await kube.get({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      namespace: 'shop',
+      name: 'shop',
+    });
+    assert.ok(shop !== undefined, 'the manifest was applied after the migrations');
   });
 
   it('says which Secret key is missing, with the keys it has, and never their values', async () => {
