@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type BenchResult, printResults } from './harness';
 import { benchAgent } from './agent.bench';
+import { benchMigrate } from './migrate.bench';
 import { benchObserve } from './observe.bench';
 import { benchRollout } from './rollout.bench';
 import { benchSandbox } from './sandbox.bench';
@@ -31,6 +32,10 @@ async function main(): Promise<void> {
   if (wanted('observe')) {
     all['observe'] = await benchObserve();
     printResults('Logs and port-forwards', all['observe']);
+  }
+  if (wanted('migrate')) {
+    all['migrate'] = await benchMigrate();
+    printResults('Migrations: 500 against a real PostgreSQL', all['migrate']);
   }
   const dir = join(__dirname, '..', 'bench-results');
   mkdirSync(dir, { recursive: true });

@@ -19,6 +19,24 @@ export function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
+/** A string literal (standard_conforming_strings, on by default since PostgreSQL 9.1). */
+export function literal(v: string): string {
+  return `'${v.replace(/'/g, "''")}'`;
+}
+
+/** Milliseconds since the current message arrived: a migration sent as one message, timed in-band. */
+export const ELAPSED_MS = '(extract(epoch from clock_timestamp() - statement_timestamp()) * 1000)';
+
+/** Records `f` as applied, run for `executionMs`. */
+export async function recordApplied(
+  c: ClientBase,
+  store: HistoryStore,
+  f: MigrationFile,
+  executionMs: number,
+): Promise<void> {
+  await c.query(store.recordSql(f, String(Math.max(0, executionMs))));
+}
+
 /**
  * One history table: Slipway's own, or a tool's native one written exactly as that tool writes it. Rows
  * are written inside the migration's transaction, so a migration and its record commit together.
@@ -30,7 +48,11 @@ export interface HistoryStore {
   ensure(c: ClientBase): Promise<void>;
   read(c: ClientBase): Promise<AppliedRow[]>;
   checksumOf(f: MigrationFile): string;
-  record(c: ClientBase, f: MigrationFile, executionMs: number): Promise<void>;
+  /**
+   * The INSERT that records `f` as applied, as SQL text (values inlined as literals) so it can travel in
+   * one message with the migration; `elapsedMs` is an SQL expression for the run time in milliseconds.
+   */
+  recordSql(f: MigrationFile, elapsedMs: string): string;
   /** After a revert: the version no longer counts as applied. */
   forget(c: ClientBase, f: MigrationFile): Promise<void>;
   setChecksum(c: ClientBase, row: AppliedRow, checksum: string): Promise<void>;
@@ -76,14 +98,11 @@ class SlipwayHistory implements HistoryStore {
   private key(f: { repeatable: boolean; version: string; description: string }): string {
     return f.repeatable ? `R:${f.description}` : f.version;
   }
-  async record(c: ClientBase, f: MigrationFile, executionMs: number): Promise<void> {
-    await c.query(
-      `INSERT INTO ${this.t} (version, description, script, checksum, repeatable, execution_ms)
-       VALUES ($1, $2, $3, $4, $5, $6)
+  recordSql(f: MigrationFile, elapsedMs: string): string {
+    return `INSERT INTO ${this.t} (version, description, script, checksum, repeatable, execution_ms)
+       VALUES (${literal(this.key(f))}, ${literal(f.description)}, ${literal(f.file)}, ${literal(this.checksumOf(f))}, ${f.repeatable}, round(${elapsedMs}))
        ON CONFLICT (version) DO UPDATE SET checksum = EXCLUDED.checksum, script = EXCLUDED.script,
-         applied_at = now(), applied_by = current_user, execution_ms = EXCLUDED.execution_ms`,
-      [this.key(f), f.description, f.file, this.checksumOf(f), f.repeatable, Math.round(executionMs)],
-    );
+         applied_at = now(), applied_by = current_user, execution_ms = EXCLUDED.execution_ms`;
   }
   async forget(c: ClientBase, f: MigrationFile): Promise<void> {
     await c.query(`DELETE FROM ${this.t} WHERE version = $1`, [this.key(f)]);
@@ -128,11 +147,10 @@ class SqlxHistory implements HistoryStore {
   checksumOf(f: MigrationFile): string {
     return sqlxChecksum(f.content).toString('hex');
   }
-  async record(c: ClientBase, f: MigrationFile, executionMs: number): Promise<void> {
-    await c.query(
-      `INSERT INTO ${this.t} (version, description, success, checksum, execution_time) VALUES ($1, $2, TRUE, $3, $4)`,
-      [f.version, f.description, sqlxChecksum(f.content), Math.round(executionMs * 1e6)],
-    );
+  recordSql(f: MigrationFile, elapsedMs: string): string {
+    // sqlx records nanoseconds.
+    return `INSERT INTO ${this.t} (version, description, success, checksum, execution_time)
+      VALUES (${BigInt(f.version)}, ${literal(f.description)}, TRUE, '\\x${sqlxChecksum(f.content).toString('hex')}'::bytea, round(${elapsedMs} * 1000000)::bigint)`;
   }
   async forget(c: ClientBase, f: MigrationFile): Promise<void> {
     await c.query(`DELETE FROM ${this.t} WHERE version = $1`, [f.version]);
@@ -202,33 +220,41 @@ class FlywayHistory implements HistoryStore {
   checksumOf(f: MigrationFile): string {
     return String(flywayChecksum(f.content));
   }
-  private async insert(c: ClientBase, row: unknown[]): Promise<void> {
-    await c.query(
-      `INSERT INTO ${this.t} (installed_rank, version, description, type, script, checksum, installed_by, execution_time, success)
-       VALUES ((SELECT COALESCE(MAX(installed_rank), 0) + 1 FROM ${this.t}), $1, $2, $3, $4, $5, current_user, $6, TRUE)`,
-      row,
-    );
+  private insertSql(row: {
+    version: string | null;
+    description: string;
+    type: string;
+    script: string;
+    checksum: number | null;
+    elapsedMs: string;
+  }): string {
+    const v = (x: string | null): string => (x === null ? 'NULL' : literal(x));
+    return `INSERT INTO ${this.t} (installed_rank, version, description, type, script, checksum, installed_by, execution_time, success)
+       VALUES ((SELECT COALESCE(MAX(installed_rank), 0) + 1 FROM ${this.t}), ${v(row.version)}, ${literal(row.description)},
+         ${literal(row.type)}, ${literal(row.script)}, ${row.checksum === null ? 'NULL' : String(row.checksum)}, current_user, round(${row.elapsedMs}), TRUE)`;
   }
-  async record(c: ClientBase, f: MigrationFile, executionMs: number): Promise<void> {
-    await this.insert(c, [
-      f.repeatable ? null : f.version,
-      f.description,
-      'SQL',
-      f.file,
-      flywayChecksum(f.content),
-      Math.round(executionMs),
-    ]);
+  recordSql(f: MigrationFile, elapsedMs: string): string {
+    return this.insertSql({
+      version: f.repeatable ? null : f.version,
+      description: f.description,
+      type: 'SQL',
+      script: f.file,
+      checksum: flywayChecksum(f.content),
+      elapsedMs,
+    });
   }
   async forget(c: ClientBase, f: MigrationFile): Promise<void> {
     // As Flyway's undo does: a row of type UNDO_SQL for the version, with the undo script's checksum.
-    await this.insert(c, [
-      f.version,
-      f.description,
-      'UNDO_SQL',
-      f.down?.file ?? f.file,
-      f.down === undefined ? null : flywayChecksum(f.down.content),
-      0,
-    ]);
+    await c.query(
+      this.insertSql({
+        version: f.version,
+        description: f.description,
+        type: 'UNDO_SQL',
+        script: f.down?.file ?? f.file,
+        checksum: f.down === undefined ? null : flywayChecksum(f.down.content),
+        elapsedMs: '0',
+      }),
+    );
   }
   async setChecksum(c: ClientBase, row: AppliedRow, checksum: string): Promise<void> {
     await c.query(
@@ -282,12 +308,10 @@ class PrismaHistory implements HistoryStore {
   checksumOf(f: MigrationFile): string {
     return prismaChecksum(f.content);
   }
-  async record(c: ClientBase, f: MigrationFile, executionMs: number): Promise<void> {
-    await c.query(
-      `INSERT INTO ${this.t} (id, checksum, finished_at, migration_name, logs, started_at, applied_steps_count)
-       VALUES ($1, $2, now(), $3, NULL, now() - make_interval(secs => $4::double precision / 1000), 1)`,
-      [randomUUID(), prismaChecksum(f.content), f.version, executionMs],
-    );
+  recordSql(f: MigrationFile, elapsedMs: string): string {
+    return `INSERT INTO ${this.t} (id, checksum, finished_at, migration_name, logs, started_at, applied_steps_count)
+       VALUES (${literal(randomUUID())}, ${literal(prismaChecksum(f.content))}, clock_timestamp(), ${literal(f.version)}, NULL,
+         clock_timestamp() - make_interval(secs => ${elapsedMs} / 1000), 1)`;
   }
   async forget(c: ClientBase, f: MigrationFile): Promise<void> {
     await c.query(

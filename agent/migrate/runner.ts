@@ -12,7 +12,16 @@ import {
   type StatementLock,
   agentError,
 } from '../../protocol';
-import { type AppliedRow, Bookkeeping, type HistoryStore, historyStore, quoteIdent } from './history';
+import {
+  type AppliedRow,
+  Bookkeeping,
+  ELAPSED_MS,
+  type HistoryStore,
+  historyStore,
+  literal,
+  quoteIdent,
+  recordApplied,
+} from './history';
 import { lintMigration } from './lint';
 import { acquireLock, lockKey } from './lock';
 import { compareVersions, detectLayout, type MigrationFile, readMigrations } from './sources';
@@ -104,6 +113,35 @@ export class Migrator {
     return (r.rows[0] as { ok: boolean }).ok;
   }
 
+  /** Parsed files by name and content: a status poll re-reads the files but parses only what changed. */
+  private readonly parsed = new Map<
+    string,
+    { p: Planned; checksum: string; entry?: Omit<MigrationEntry, 'state'> }
+  >();
+
+  private analysed(f: MigrationFile, serverVersion: number): { p: Planned; checksum: string } {
+    const key = `${f.file}\0${serverVersion}\0${f.content.toString('latin1')}`;
+    let hit = this.parsed.get(key);
+    if (hit === undefined) {
+      hit = { p: this.plan(f, f.content, serverVersion), checksum: this.store.checksumOf(f) };
+      this.parsed.set(key, hit);
+    }
+    hit.p.file = f;
+    return hit;
+  }
+
+  /** A version as the layout compares it, so that "1.01" finds "1.1" and "0042" finds "42". */
+  private versionKey(v: string): string {
+    if (v === '') return v;
+    if (this.layout === 'sqlx' && /^\d+$/.test(v)) return BigInt(v).toString();
+    if (this.layout === 'flyway')
+      return v
+        .split(/[._]/)
+        .map((x) => (/^\d+$/.test(x) ? BigInt(x).toString() : x))
+        .join('.');
+    return v;
+  }
+
   private plan(file: MigrationFile, content: Buffer, serverVersion: number): Planned {
     const statements = splitStatements(content.toString('utf8')).filter((s) => !isTransactionControl(s));
     const steps: Step[] = [];
@@ -116,10 +154,17 @@ export class Migrator {
     return { file, statements, steps };
   }
 
-  private entry(p: Planned, state: MigrationEntry['state'], row: AppliedRow | undefined): MigrationEntry {
+  private entry(
+    p: Planned,
+    checksum: string,
+    state: MigrationEntry['state'],
+    row: AppliedRow | undefined,
+  ): MigrationEntry {
     const f = p.file;
+    // Locks and lint matter for what is still to run; an applied migration's are history.
+    const ahead = state !== 'applied';
     const locks: StatementLock[] = [];
-    for (const s of p.statements) {
+    for (const s of ahead ? p.statements : []) {
       const lock = lockOf(s);
       if (lock === undefined) continue;
       const table = tableOf(s);
@@ -130,12 +175,12 @@ export class Migrator {
       description: f.description,
       file: f.file,
       state,
-      checksum: this.store.checksumOf(f),
+      checksum,
       transaction: p.steps.every((s) => s.transaction) ? 'transaction' : 'split',
       statements: p.statements.length,
       locks,
       reversible: f.down !== undefined,
-      lint: lintMigration(p.statements, { lockTimeoutSet: this.lockTimeout !== '0' }),
+      lint: ahead ? lintMigration(p.statements, { lockTimeoutSet: this.lockTimeout !== '0' }) : [],
     };
     if (f.repeatable) e.repeatable = true;
     if (row !== undefined) {
@@ -165,12 +210,13 @@ export class Migrator {
     );
     const entries: MigrationEntry[] = [];
     const planned: Planned[] = [];
+    const byVersion = new Map(versioned.map((r) => [this.versionKey(r.version), r]));
+    const fileVersions = new Set(files.filter((f) => !f.repeatable).map((f) => this.versionKey(f.version)));
     for (const f of files) {
-      const p = this.plan(f, f.content, serverVersion);
+      const { p, checksum } = this.analysed(f, serverVersion);
       const row = f.repeatable
         ? rows.find((r) => r.repeatable && r.description === f.description)
-        : versioned.find((r) => this.same(r.version, f.version));
-      const checksum = this.store.checksumOf(f);
+        : byVersion.get(this.versionKey(f.version));
       let state: MigrationEntry['state'];
       if (row !== undefined)
         state = row.checksum === checksum ? 'applied' : f.repeatable ? 'pending' : 'edited';
@@ -178,14 +224,14 @@ export class Migrator {
       else if (!f.repeatable && newest !== undefined && compareVersions(this.layout, f.version, newest) < 0) {
         state = 'out-of-order';
       } else state = 'pending';
-      const e = this.entry(p, state, row);
+      const e = this.entry(p, checksum, state, row);
       const prog = progress.get(f.version);
       if (state === 'partial' && prog !== undefined) e.statementsDone = prog.done;
       entries.push(e);
       if (state === 'pending' || state === 'out-of-order' || state === 'partial') planned.push(p);
     }
     for (const r of versioned) {
-      if (files.some((f) => !f.repeatable && this.same(f.version, r.version))) continue;
+      if (fileVersions.has(this.versionKey(r.version))) continue;
       entries.push({
         version: r.version,
         description: r.description,
@@ -279,20 +325,30 @@ export class Migrator {
     });
   }
 
-  private async timeouts(local: boolean): Promise<void> {
+  private timeoutsSql(local: boolean): string {
     const scope = local ? 'LOCAL ' : '';
-    await this.c.query(
-      `SET ${scope}lock_timeout = ${literal(this.lockTimeout)}; SET ${scope}statement_timeout = ${literal(this.opts.statementTimeout ?? '0')}`,
-    );
+    return `SET ${scope}lock_timeout = ${literal(this.lockTimeout)}; SET ${scope}statement_timeout = ${literal(this.opts.statementTimeout ?? '0')}`;
   }
 
-  /** Runs statements as one batch; on failure, replays them one by one (rolled back) to find the culprit. */
-  private async batch(p: Planned, statements: Statement[]): Promise<void> {
+  private async timeouts(local: boolean): Promise<void> {
+    await this.c.query(this.timeoutsSql(local));
+  }
+
+  /**
+   * Runs statements as one message (with `before` and `after` around them: BEGIN and timeouts, the
+   * history row and COMMIT), so a migration costs one round trip. On failure the transaction is rolled
+   * back and the statements are replayed one by one, and rolled back again, to name the one that fails.
+   */
+  private async batch(
+    p: Planned,
+    statements: Statement[],
+    wrap: { before: string; after: string },
+  ): Promise<void> {
+    const body = statements.map((s) => s.text).join(';\n');
     try {
-      await this.c.query(statements.map((s) => s.text).join(';\n'));
+      await this.c.query(`${wrap.before};\n${body};\n${wrap.after}`);
     } catch (e) {
-      await this.c.query('ROLLBACK');
-      if (statements.length === 1) throw this.failure(p, statements[0]!, e);
+      await this.c.query('ROLLBACK').catch(() => undefined);
       await this.c.query('BEGIN');
       await this.timeouts(true);
       for (const s of statements) {
@@ -304,7 +360,12 @@ export class Migrator {
         }
       }
       await this.c.query('ROLLBACK');
-      throw this.failure(p, statements[0]!, e);
+      // Not reproduced alone (a lock timeout, a conflict): the first statement's line, the original error.
+      const err = e as Partial<DatabaseError>;
+      throw this.failure(p, statements[0] ?? { text: '', line: 1, words: '' }, {
+        message: err.message,
+        code: err.code,
+      });
     }
   }
 
@@ -329,11 +390,10 @@ export class Migrator {
     const t0 = performance.now();
     const only = p.steps.length === 1 && p.steps[0]!.transaction ? p.steps[0] : undefined;
     if (only !== undefined || p.steps.length === 0) {
-      await this.c.query('BEGIN');
-      await this.timeouts(true);
-      if (only !== undefined) await this.batch(p, only.statements);
-      await this.store.record(this.c, f, performance.now() - t0);
-      await this.c.query('COMMIT');
+      await this.batch(p, only?.statements ?? [], {
+        before: `BEGIN; ${this.timeoutsSql(true)}`,
+        after: `${this.store.recordSql(f, ELAPSED_MS)}; COMMIT`,
+      });
       return;
     }
     if (progress !== undefined && progress.checksum !== checksum) {
@@ -361,9 +421,7 @@ export class Migrator {
         total: p.statements.length,
       });
       if (step.transaction) {
-        await this.c.query('BEGIN');
-        await this.timeouts(true);
-        await this.batch(p, step.statements);
+        await this.batch(p, step.statements, { before: `BEGIN; ${this.timeoutsSql(true)}`, after: '' });
         await this.books.setProgress(this.c, key, checksum, end);
         await this.c.query('COMMIT');
       } else {
@@ -380,7 +438,7 @@ export class Migrator {
       index = end;
     }
     await this.c.query('BEGIN');
-    await this.store.record(this.c, f, performance.now() - t0);
+    await recordApplied(this.c, this.store, f, performance.now() - t0);
     await this.books.clearProgress(this.c, key);
     await this.c.query('COMMIT');
   }
@@ -462,10 +520,10 @@ export class Migrator {
           if (p.steps.some((s) => !s.transaction)) {
             for (const step of p.steps) {
               if (step.transaction) {
-                await this.c.query('BEGIN');
-                await this.timeouts(true);
-                await this.batch(p, step.statements);
-                await this.c.query('COMMIT');
+                await this.batch(p, step.statements, {
+                  before: `BEGIN; ${this.timeoutsSql(true)}`,
+                  after: 'COMMIT',
+                });
               } else {
                 await this.timeouts(false);
                 await this.c.query(step.statements[0]!.text).catch((e: unknown) => {
@@ -475,9 +533,10 @@ export class Migrator {
             }
             await this.c.query('BEGIN');
           } else {
-            await this.c.query('BEGIN');
-            await this.timeouts(true);
-            if (p.steps[0] !== undefined) await this.batch(p, p.steps[0].statements);
+            await this.batch(p, p.steps[0]?.statements ?? [], {
+              before: `BEGIN; ${this.timeoutsSql(true)}`,
+              after: '',
+            });
           }
           await this.store.forget(this.c, f);
           await this.books.audit(this.c, {
@@ -534,10 +593,6 @@ export class Migrator {
   audits(): Promise<Record<string, unknown>[]> {
     return this.books.audits(this.c);
   }
-}
-
-function literal(v: string): string {
-  return `'${v.replace(/'/g, "''")}'`;
 }
 
 function refuseEdited(s: MigrationStatus): void {

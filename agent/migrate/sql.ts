@@ -13,91 +13,102 @@ export interface Statement {
   words: string;
 }
 
+// Whitespace, and the byte-order mark some editors put first (Flyway and psql skip it too).
+const SPACE = new Set([32, 9, 10, 11, 12, 13, 0xfeff]);
+const isWordCode = (c: number): boolean =>
+  (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c > 127;
+
 /** Splits a script into statements; empty statements (`;;`, comments alone) are dropped. */
 export function splitStatements(sql: string): Statement[] {
   const out: Statement[] = [];
+  const n = sql.length;
   let i = 0;
   let line = 1;
   let start = -1;
   let startLine = 1;
-  let words = '';
-  const n = sql.length;
+  // The statement's words: runs of text outside whitespace and comments (quoted text kept as written),
+  // joined by single spaces.
+  let parts: string[] = [];
+  let runStart = -1;
+  let gap = false;
+  const closeRun = (end: number): void => {
+    if (runStart >= 0) {
+      parts.push(sql.slice(runStart, end));
+      runStart = -1;
+    }
+    gap = true;
+  };
   const flush = (end: number): void => {
-    if (start >= 0) {
-      const text = sql.slice(start, end).trimEnd();
-      const w = words.trim();
-      if (w !== '') out.push({ text, line: startLine, words: w });
+    closeRun(end);
+    if (start >= 0 && parts.length > 0) {
+      out.push({ text: sql.slice(start, end).trimEnd(), line: startLine, words: parts.join('') });
     }
     start = -1;
-    words = '';
-  };
-  // Whitespace and comments outside quotes collapse to one space; quoted text stays as written.
-  const space = (): void => {
-    if (words !== '' && !words.endsWith(' ')) words += ' ';
-  };
-  const begin = (): void => {
-    if (start < 0) {
-      start = i;
-      startLine = line;
-    }
+    parts = [];
+    gap = false;
   };
   while (i < n) {
-    const c = sql[i]!;
-    const next = sql[i + 1];
-    if (c === '\n') {
-      line++;
-      space();
+    const c = sql.charCodeAt(i);
+    if (SPACE.has(c)) {
+      closeRun(i);
+      if (c === 10) line++;
       i++;
       continue;
     }
-    if (c === '-' && next === '-') {
-      while (i < n && sql[i] !== '\n') i++;
-      space();
+    if (c === 45 && sql.charCodeAt(i + 1) === 45) {
+      // -- comment to the end of the line
+      closeRun(i);
+      while (i < n && sql.charCodeAt(i) !== 10) i++;
       continue;
     }
-    if (c === '/' && next === '*') {
-      // Block comments nest in PostgreSQL.
+    if (c === 47 && sql.charCodeAt(i + 1) === 42) {
+      // /* comment */, nested as PostgreSQL nests them
+      closeRun(i);
       let depth = 0;
       while (i < n) {
-        if (sql[i] === '/' && sql[i + 1] === '*') {
+        const d = sql.charCodeAt(i);
+        if (d === 47 && sql.charCodeAt(i + 1) === 42) {
           depth++;
           i += 2;
-        } else if (sql[i] === '*' && sql[i + 1] === '/') {
+        } else if (d === 42 && sql.charCodeAt(i + 1) === 47) {
           depth--;
           i += 2;
           if (depth === 0) break;
         } else {
-          if (sql[i] === '\n') line++;
+          if (d === 10) line++;
           i++;
         }
       }
-      space();
       continue;
     }
-    if (c === ';') {
+    if (c === 59) {
       flush(i);
       i++;
       continue;
     }
-    if (/\s/.test(c)) {
-      space();
-      i++;
-      continue;
+    if (start < 0) {
+      start = i;
+      startLine = line;
     }
-    begin();
-    if (c === "'" || c === '"') {
-      // E'…' strings take backslash escapes; '' and "" double the quote everywhere.
-      const escapes = c === "'" && /[eE]/.test(sql[i - 1] ?? '') && !/\w/.test(sql[i - 2] ?? '');
-      const from = i;
+    if (runStart < 0) {
+      if (gap && parts.length > 0) parts.push(' ');
+      gap = false;
+      runStart = i;
+    }
+    if (c === 39 || c === 34) {
+      // '…' and "…" double their quote; E'…' strings also take backslash escapes.
+      const prev = sql.charCodeAt(i - 1);
+      const escapes = c === 39 && (prev === 69 || prev === 101) && !isWordCode(sql.charCodeAt(i - 2));
       i++;
       while (i < n) {
-        if (sql[i] === '\n') line++;
-        if (escapes && sql[i] === '\\') {
+        const d = sql.charCodeAt(i);
+        if (d === 10) line++;
+        if (escapes && d === 92) {
           i += 2;
           continue;
         }
-        if (sql[i] === c) {
-          if (sql[i + 1] === c) {
+        if (d === c) {
+          if (sql.charCodeAt(i + 1) === c) {
             i += 2;
             continue;
           }
@@ -106,23 +117,19 @@ export function splitStatements(sql: string): Statement[] {
         }
         i++;
       }
-      words += sql.slice(from, i);
       continue;
     }
-    if (c === '$') {
+    if (c === 36 && !isWordCode(sql.charCodeAt(i - 1))) {
       const m = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.exec(sql.slice(i, i + 64));
-      if (m !== null && !/[A-Za-z0-9_]/.test(sql[i - 1] ?? '')) {
+      if (m !== null) {
         const tag = m[0];
         const close = sql.indexOf(tag, i + tag.length);
         const end = close < 0 ? n : close + tag.length;
-        const body = sql.slice(i, end);
-        for (const ch of body) if (ch === '\n') line++;
-        words += body;
+        for (let k = i; k < end; k++) if (sql.charCodeAt(k) === 10) line++;
         i = end;
         continue;
       }
     }
-    words += c;
     i++;
   }
   flush(n);
@@ -158,25 +165,22 @@ export function outsideTransactionReason(s: Statement, serverVersion: number): s
 
 const NAME = String.raw`((?:"(?:[^"]|"")+"|[A-Za-z_][\w$]*)(?:\.(?:"(?:[^"]|"")+"|[A-Za-z_][\w$]*))?)`;
 
+const TABLE_PATTERNS = [
+  String.raw`^ALTER TABLE (?:IF EXISTS )?(?:ONLY )?${NAME}`,
+  String.raw`^CREATE (?:UNIQUE )?INDEX (?:CONCURRENTLY )?(?:(?:IF NOT EXISTS )?\S+ )?ON (?:ONLY )?${NAME}`,
+  String.raw`^(?:DROP|TRUNCATE) TABLE (?:IF EXISTS )?${NAME}`,
+  String.raw`^TRUNCATE (?:ONLY )?${NAME}`,
+  String.raw`^CREATE (?:UNLOGGED |TEMP |TEMPORARY )?TABLE (?:IF NOT EXISTS )?${NAME}`,
+  String.raw`^(?:UPDATE|DELETE FROM|INSERT INTO) (?:ONLY )?${NAME}`,
+  String.raw`^CREATE (?:OR REPLACE )?(?:CONSTRAINT )?TRIGGER \S+ .*? ON ${NAME}`,
+  String.raw`^VACUUM (?:\([^)]*\) |FULL |ANALYZE |VERBOSE )*${NAME}`,
+  String.raw`^REFRESH MATERIALIZED VIEW (?:CONCURRENTLY )?${NAME}`,
+].map((p) => new RegExp(p, 'i'));
+
 /** The table a statement is about, as written (possibly schema-qualified and quoted). */
 export function tableOf(s: Statement): string | undefined {
-  const w = s.words;
-  const patterns = [
-    new RegExp(String.raw`^ALTER TABLE (?:IF EXISTS )?(?:ONLY )?${NAME}`, 'i'),
-    new RegExp(
-      String.raw`^CREATE (?:UNIQUE )?INDEX (?:CONCURRENTLY )?(?:(?:IF NOT EXISTS )?\S+ )?ON (?:ONLY )?${NAME}`,
-      'i',
-    ),
-    new RegExp(String.raw`^(?:DROP|TRUNCATE) TABLE (?:IF EXISTS )?${NAME}`, 'i'),
-    new RegExp(String.raw`^TRUNCATE (?:ONLY )?${NAME}`, 'i'),
-    new RegExp(String.raw`^CREATE (?:UNLOGGED |TEMP |TEMPORARY )?TABLE (?:IF NOT EXISTS )?${NAME}`, 'i'),
-    new RegExp(String.raw`^(?:UPDATE|DELETE FROM|INSERT INTO) (?:ONLY )?${NAME}`, 'i'),
-    new RegExp(String.raw`^CREATE (?:OR REPLACE )?(?:CONSTRAINT )?TRIGGER \S+ .*? ON ${NAME}`, 'i'),
-    new RegExp(String.raw`^VACUUM (?:\([^)]*\) |FULL |ANALYZE |VERBOSE )*${NAME}`, 'i'),
-    new RegExp(String.raw`^REFRESH MATERIALIZED VIEW (?:CONCURRENTLY )?${NAME}`, 'i'),
-  ];
-  for (const p of patterns) {
-    const m = p.exec(w);
+  for (const p of TABLE_PATTERNS) {
+    const m = p.exec(s.words);
     if (m !== null) return m[1];
   }
   return undefined;
@@ -207,12 +211,13 @@ export function lockOf(s: Statement): string | undefined {
 }
 
 /** The index a CREATE INDEX names (needed to find an INVALID one a failed concurrent build left). */
+const CREATED_INDEX = new RegExp(
+  String.raw`^CREATE (?:UNIQUE )?INDEX CONCURRENTLY (?:IF NOT EXISTS )?${NAME} ON\b`,
+  'i',
+);
+
 export function createdIndexName(s: Statement): string | undefined {
-  const m = new RegExp(
-    String.raw`^CREATE (?:UNIQUE )?INDEX CONCURRENTLY (?:IF NOT EXISTS )?${NAME} ON\b`,
-    'i',
-  ).exec(s.words);
-  return m?.[1];
+  return CREATED_INDEX.exec(s.words)?.[1];
 }
 
 /** The statement's first words, for a plan line. */
