@@ -24,8 +24,13 @@ export function literal(v: string): string {
   return `'${v.replace(/'/g, "''")}'`;
 }
 
-/** Milliseconds since the current message arrived: a migration sent as one message, timed in-band. */
-export const ELAPSED_MS = '(extract(epoch from clock_timestamp() - statement_timestamp()) * 1000)';
+/**
+ * A migration is timed in-band: its transaction starts by noting the time in a transaction-local
+ * setting, and its history row takes the milliseconds since (several migrations may share a message).
+ */
+export const STARTED = "SELECT set_config('slipway.started', clock_timestamp()::text, true)";
+export const ELAPSED_MS =
+  "(extract(epoch from clock_timestamp() - current_setting('slipway.started')::timestamptz) * 1000)";
 
 /** Records `f` as applied, run for `executionMs`. */
 export async function recordApplied(

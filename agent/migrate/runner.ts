@@ -16,6 +16,7 @@ import {
   type AppliedRow,
   Bookkeeping,
   ELAPSED_MS,
+  STARTED,
   type HistoryStore,
   historyStore,
   literal,
@@ -76,6 +77,10 @@ class MigrationError extends Error {
  * in a transaction run alone, with their progress recorded, so a failed run resumes where it stopped and
  * nothing is ever left "dirty".
  */
+/** At most this many migrations, or about this much SQL, travel in one message. */
+const BATCH_MAX = 100;
+const BATCH_BYTES = 1024 * 1024;
+
 export class Migrator {
   readonly layout: MigrationLayout;
   private readonly store: HistoryStore;
@@ -299,7 +304,51 @@ export class Migrator {
       const done: string[] = [];
       const progress = await this.books.progress(this.c);
       const total = now.planned.length;
-      for (const [index, p] of now.planned.entries()) {
+      const name = (p: Planned): string => p.file.version || p.file.description;
+      let index = 0;
+      while (index < total) {
+        const batch = this.nextBatch(now.planned, index, progress);
+        if (batch.length > 1) {
+          const t0 = performance.now();
+          if (await this.applyBatch(batch)) {
+            const ms = (performance.now() - t0) / batch.length;
+            for (const p of batch) {
+              this.opts.onProgress?.({
+                kind: 'migration',
+                version: p.file.version,
+                file: p.file.file,
+                index,
+                total,
+              });
+              done.push(name(p));
+              this.opts.onProgress?.({ kind: 'done', version: p.file.version, ms });
+              index++;
+            }
+            continue;
+          }
+          // Something in the batch failed: what committed is in the history; the rest goes one by one.
+          const applied = new Set(
+            (await this.store.read(this.c)).map((r) =>
+              r.repeatable ? `R:${r.description}` : this.versionKey(r.version),
+            ),
+          );
+          while (index < total) {
+            const p = now.planned[index]!;
+            const key = p.file.repeatable ? `R:${p.file.description}` : this.versionKey(p.file.version);
+            if (!applied.has(key) || !batch.includes(p)) break;
+            this.opts.onProgress?.({
+              kind: 'migration',
+              version: p.file.version,
+              file: p.file.file,
+              index,
+              total,
+            });
+            done.push(name(p));
+            this.opts.onProgress?.({ kind: 'done', version: p.file.version, ms: 0 });
+            index++;
+          }
+        }
+        const p = now.planned[index]!;
         this.opts.onProgress?.({
           kind: 'migration',
           version: p.file.version,
@@ -318,11 +367,48 @@ export class Migrator {
           }
           throw e;
         }
-        done.push(p.file.version || p.file.description);
+        done.push(name(p));
         this.opts.onProgress?.({ kind: 'done', version: p.file.version, ms: performance.now() - t0 });
+        index++;
       }
       return { done, dryRun: false, status: this.publicStatus(await this.status()) };
     });
+  }
+
+  /**
+   * Consecutive migrations from `from` that each run in one transaction (no statement outside one, no
+   * partial progress), up to a message size: they travel together, each still its own transaction.
+   */
+  private nextBatch(planned: Planned[], from: number, progress: Map<string, unknown>): Planned[] {
+    const out: Planned[] = [];
+    let bytes = 0;
+    for (let i = from; i < planned.length && out.length < BATCH_MAX; i++) {
+      const p = planned[i]!;
+      const single = p.steps.length === 0 || (p.steps.length === 1 && p.steps[0]!.transaction);
+      if (!single || progress.has(p.file.version || `R:${p.file.description}`)) break;
+      bytes += p.file.content.length;
+      if (out.length > 0 && bytes > BATCH_BYTES) break;
+      out.push(p);
+    }
+    return out;
+  }
+
+  /** Sends a batch as one message of transactions; true when all committed. */
+  private async applyBatch(batch: Planned[]): Promise<boolean> {
+    const sql = batch.map((p) => this.transactionSql(p)).join(';\n');
+    try {
+      await this.c.query(sql);
+      return true;
+    } catch {
+      await this.c.query('ROLLBACK').catch(() => undefined);
+      return false;
+    }
+  }
+
+  /** One migration as one transaction: start time, timeouts, statements, history row. */
+  private transactionSql(p: Planned): string {
+    const body = (p.steps[0]?.statements ?? []).map((s) => s.text).join(';\n');
+    return `BEGIN; ${STARTED}; ${this.timeoutsSql(true)};\n${body};\n${this.store.recordSql(p.file, ELAPSED_MS)}; COMMIT`;
   }
 
   private timeoutsSql(local: boolean): string {
@@ -391,7 +477,7 @@ export class Migrator {
     const only = p.steps.length === 1 && p.steps[0]!.transaction ? p.steps[0] : undefined;
     if (only !== undefined || p.steps.length === 0) {
       await this.batch(p, only?.statements ?? [], {
-        before: `BEGIN; ${this.timeoutsSql(true)}`,
+        before: `BEGIN; ${STARTED}; ${this.timeoutsSql(true)}`,
         after: `${this.store.recordSql(f, ELAPSED_MS)}; COMMIT`,
       });
       return;
