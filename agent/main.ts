@@ -7,6 +7,7 @@ import { clusterStatus } from './cluster-status';
 import { Guards } from './deploy/guard';
 import { deployMethods } from './deploy/methods';
 import { KubeClient } from './kube/client';
+import { migrateMethods } from './migrate/methods';
 import { ForwardManager } from './observe/forwards';
 import { MetricsHub } from './observe/metrics-collector';
 import { observeMethods } from './observe/methods';
@@ -115,6 +116,7 @@ export async function startAgent(
   const methods: MethodHandlers = {
     ...deployMethods({ loaded: current, guards }),
     ...observeMethods({ clientFor, forwards, metrics }),
+    ...migrateMethods({ loaded: current, guards }),
     'agent.info': () =>
       Promise.resolve({
         version: VERSION,

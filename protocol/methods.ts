@@ -23,6 +23,7 @@ import type {
   WorkloadRef,
   WriteTarget,
 } from './deploy';
+import type { MigrationRunResult, MigrationStatus } from './migrations';
 import type { ClusterStatus, HelmRevision, KubeconfigState } from './models';
 import type {
   DescribeParams,
@@ -95,6 +96,26 @@ export interface Methods {
     params: { context: string; namespace: string; objects?: { kind: string; name: string }[] };
     result: { events: EventInfo[] };
   };
+  /** A service's migration set (slipway.yaml) against an environment's database: status, nothing changes. */
+  'migrate.status': { params: MigrateTarget; result: MigrationStatus };
+  /** Applies pending migrations (or plans them with dryRun); streams progress; a failure is in the result. */
+  'migrate.up': { params: MigrateTarget & { dryRun?: boolean }; result: MigrationRunResult };
+  /** Reverts the newest `count` (default 1) applied migrations. */
+  'migrate.down': { params: MigrateTarget & { count?: number }; result: MigrationRunResult };
+  /** Records an applied migration's edited file as intended, audited. */
+  'migrate.acceptEdit': {
+    params: MigrateTarget & { version: string; note?: string };
+    result: MigrationStatus;
+  };
+}
+
+/** Which migration set against which database: a service of the workspace's slipway.yaml, in an environment. */
+export interface MigrateTarget {
+  workspace: string;
+  env: string;
+  service: string;
+  /** The context name typed as confirmation, for a write to a protected environment. */
+  confirm?: string;
 }
 
 export type MethodName = keyof Methods;
@@ -149,6 +170,8 @@ const target: { [K in keyof WriteTarget]-?: Check<WriteTarget[K]> } = {
   workspace: optional(str),
   confirm: optional(str),
 };
+
+const migrateTarget = { workspace: str, env: str, service: str, confirm: optional(str) };
 
 const logCursor: Check<LogCursor> = object<LogCursor>({ pod: str, container: str, ts: str, n: int });
 
@@ -224,6 +247,14 @@ export const METHOD_PARAMS: { [M in MethodName]: Check<Params<M>> } = {
     context: str,
     namespace: str,
     objects: optional(array(object<{ kind: string; name: string }>({ kind: str, name: str }))),
+  }),
+  'migrate.status': object<MigrateTarget>(migrateTarget),
+  'migrate.up': object<Params<'migrate.up'>>({ ...migrateTarget, dryRun: optional(bool) }),
+  'migrate.down': object<Params<'migrate.down'>>({ ...migrateTarget, count: optional(int) }),
+  'migrate.acceptEdit': object<Params<'migrate.acceptEdit'>>({
+    ...migrateTarget,
+    version: str,
+    note: optional(str),
   }),
 };
 

@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { Client } from 'pg';
 import { KubeClient } from '../../agent/kube/client';
+import { startAgent } from '../../agent/main';
+import { AgentClient } from '../../extension/agent/client';
 import type { KubeObject, Pod } from '../../agent/kube/objects';
 import { hasPostgres } from '../support/postgres';
 import { CLI, REPO, type SandboxProcess, startSandboxProcess } from '../support/sandbox-process';
@@ -208,6 +210,52 @@ spec:
       name: 'shop',
     });
     assert.ok(shop !== undefined, 'the manifest was applied after the migrations');
+  });
+
+  it('serves status, a dry run and up to the extension over the agent protocol, with progress', async () => {
+    const agent = await startAgent({
+      writeDiscoveryFile: false,
+      env: {
+        ...process.env,
+        KUBECONFIG: sb.kubeconfig,
+        SLIPWAY_CONFIG_DIR: mkdtempSync(join(tmpdir(), 'slipway-migrate-agent-')),
+      },
+      log: () => undefined,
+    });
+    const client = new AgentClient('migrate-test');
+    try {
+      await client.connect({ port: agent.port, token: agent.token });
+      const target = { workspace: project, env: 'staging', service: 'shop' };
+      const before = await client.request('migrate.status', target);
+      assert.equal(before.pending, 0);
+      assert.equal(before.layout, 'prisma');
+      assert.match(before.database.via ?? '', /service shop\/db:5432/);
+      mkdirSync(join(project, 'prisma', 'migrations', '20240401090000_add_note'), { recursive: true });
+      writeFileSync(
+        join(project, 'prisma', 'migrations', '20240401090000_add_note', 'migration.sql'),
+        'ALTER TABLE "Order" ADD COLUMN "note" TEXT NOT NULL;\n',
+      );
+      const plan = await client.request('migrate.up', { ...target, dryRun: true });
+      assert.equal(plan.dryRun, true);
+      const next = plan.status.entries.find((e) => e.version === '20240401090000_add_note');
+      assert.equal(next?.state, 'pending');
+      assert.deepEqual(
+        next?.lint.map((l) => l.rule),
+        ['not-null-without-default'],
+      );
+      assert.equal(next?.locks[0]?.lock, 'ACCESS EXCLUSIVE');
+      const progress: string[] = [];
+      const r = await client.request('migrate.up', target, { onProgress: (m) => progress.push(m) });
+      assert.deepEqual(r.done, ['20240401090000_add_note']);
+      assert.ok(
+        progress.some((m) => m.includes('20240401090000_add_note/migration.sql')),
+        progress.join('\n'),
+      );
+      assert.equal(r.status.pending, 0);
+    } finally {
+      client.close();
+      await agent.stop();
+    }
   });
 
   it('says which Secret key is missing, with the keys it has, and never their values', async () => {
