@@ -16,6 +16,7 @@ import { TopicStore } from './state/topic-store';
 import { StatusBar } from './status-bar';
 import { Scope } from './util/scope';
 import { ClustersView } from './views/clusters-view';
+import { MigrationsStore } from './migrations/migrations-store';
 import { ReleasesView } from './views/releases-view';
 import { ServicesView } from './views/services-view';
 
@@ -66,7 +67,8 @@ export function activate(context: vscode.ExtensionContext): void {
 
   const clusters = scope.add(new ClustersView({ supervisor, kubeconfig, selection, status }));
   const services = scope.add(new ServicesView({ supervisor, kubeconfig, selection }));
-  const releases = scope.add(new ReleasesView({ supervisor, kubeconfig, selection }));
+  const migrations = scope.add(new MigrationsStore(() => (client.connected ? client : undefined)));
+  const releases = scope.add(new ReleasesView({ supervisor, kubeconfig, selection }, migrations));
   scope.add(new StatusBar(supervisor, selection));
   const panel = scope.add(new RolloutPanel(context.extensionUri));
   const previews = scope.add(new PreviewDocuments());
@@ -109,6 +111,7 @@ export function activate(context: vscode.ExtensionContext): void {
     clusters,
     deploy: { client, selection, services, releases, panel, previews },
     observe: { client, selection, services, forwards, events, logs, metrics, describe },
+    migrate: { client, releases, migrations },
   });
 
   supervisor.start();

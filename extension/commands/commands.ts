@@ -8,6 +8,7 @@ import type { ClusterStatusCache } from '../state/cluster-status';
 import type { Selection } from '../state/selection';
 import { allNamespaces, setAllNamespaces } from '../state/settings';
 import type { TopicStore } from '../state/topic-store';
+import { type MigrateDeps, migrate, openMigration } from '../migrations/migrate-commands';
 import type { Scope } from '../util/scope';
 import type { ClustersView } from '../views/clusters-view';
 import {
@@ -48,6 +49,7 @@ export interface CommandDeps {
   clusters: ClustersView;
   deploy: DeployDeps;
   observe: ObserveDeps;
+  migrate: MigrateDeps;
 }
 
 /**
@@ -116,6 +118,10 @@ export function registerCommands(scope: Scope, deps: CommandDeps): void {
   register(CMD.showRollout, () => d.panel.show());
   const o = deps.observe;
   register(CMD.showLogs, (handle) => showLogs(o, handle));
+  const m = deps.migrate;
+  register(CMD.migrate, (handle) => migrate(m, handle));
+  register(CMD.refreshMigrations, () => m.migrations.refresh());
+  register(CMD.openMigration, (handle) => openMigration(m, handle));
   register(CMD.showMetrics, (handle) => showMetrics(o, handle));
   register(CMD.describe, (handle) => describe(o, handle));
   register(CMD.refreshDescribe, () => {

@@ -31,4 +31,7 @@ export const CMD = {
   saveForwardProfile: 'slipway.saveForwardProfile',
   startForwardProfile: 'slipway.startForwardProfile',
   deleteForwardProfile: 'slipway.deleteForwardProfile',
+  migrate: 'slipway.migrate',
+  refreshMigrations: 'slipway.refreshMigrations',
+  openMigration: 'slipway.openMigration',
 } as const;

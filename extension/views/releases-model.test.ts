@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { NOW, helm, revision } from './fixtures/shop';
+import type { MigrationStatus } from '../../protocol';
 import { type ReleasesInput, buildReleasesTree, currentHelmRevision } from './releases-model';
 
 function input(over: Partial<ReleasesInput> = {}): ReleasesInput {
@@ -66,5 +67,67 @@ describe('Releases tree', () => {
       m.roots.map((id) => m.nodes.get(id)!.label),
       ['No releases in shop'],
     );
+  });
+
+  it('shows a workload’s migration set under it: version, pending count, and what is not simply applied', () => {
+    const status: MigrationStatus = {
+      directory: '/w/migrations',
+      layout: 'sqlx',
+      history: { mode: 'native', table: '_sqlx_migrations' },
+      database: { host: '127.0.0.1', port: 5432, database: 'shop', user: 'app' },
+      current: '2',
+      pending: 1,
+      entries: (
+        [
+          ['1', 'applied'],
+          ['2', 'applied'],
+          ['3', 'pending'],
+        ] as const
+      ).map(([version, state]) => ({
+        version,
+        description: `step ${version}`,
+        file: `${version}_step.sql`,
+        state,
+        transaction: 'transaction' as const,
+        statements: 1,
+        locks: [],
+        reversible: false,
+        lint:
+          state === 'pending' ? [{ rule: 'column-drop' as const, line: 1, message: 'Drop it later.' }] : [],
+      })),
+    };
+    const seen: string[] = [];
+    const m = buildReleasesTree(
+      input({
+        migrations: (w) => {
+          seen.push(w.name);
+          return w.name === 'core'
+            ? { workspace: '/w', env: 'staging', service: 'core', loading: false, status }
+            : undefined;
+        },
+      }),
+    );
+    const core = m.nodes.get('w:Deployment:shop/core')!;
+    const mig = m.nodes.get(core.children[0]!)!;
+    assert.equal(mig.label, 'Migrations');
+    assert.equal(mig.description, 'at 2 · 1 pending');
+    assert.equal(mig.contextValue, 'migrations');
+    assert.deepEqual(
+      mig.children.map((id) => [
+        m.nodes.get(id)!.label,
+        m.nodes.get(id)!.description,
+        m.nodes.get(id)!.contextValue,
+      ]),
+      [
+        ['2', 'current · step 2', 'migration.applied'],
+        ['3', 'pending · step 3 · 1 warning', 'migration.pending'],
+      ],
+    );
+    assert.deepEqual(seen, ['core']);
+    const loading = buildReleasesTree(
+      input({ migrations: () => ({ workspace: '/w', env: 'staging', service: 'core', loading: true }) }),
+    );
+    const row = loading.nodes.get(loading.nodes.get('w:Deployment:shop/core')!.children[0]!)!;
+    assert.equal(row.description, 'loading…');
   });
 });

@@ -1,4 +1,11 @@
-import type { AgentError, HelmRevision, RolloutRevision, WorkloadKind } from '../../protocol';
+import type {
+  AgentError,
+  HelmRevision,
+  MigrationEntry,
+  MigrationStatus,
+  RolloutRevision,
+  WorkloadKind,
+} from '../../protocol';
 import { COLOR_OK, formatAge, joinParts, plural, shortImage } from './format';
 import { type AgentStatus, type ViewScope, addPreamble, inWhere, messageNode } from './placeholders';
 import { TreeBuilder, type TreeModel } from './tree-model';
@@ -15,7 +22,27 @@ export type ReleasesRef =
   | { kind: 'workload'; context: string; workload: WorkloadRef }
   | { kind: 'revision'; context: string; revision: RolloutRevision }
   | { kind: 'helmRelease'; context: string; namespace: string; release: string; revisions: HelmRevision[] }
-  | { kind: 'helmRevision'; context: string; revision: HelmRevision; current: boolean };
+  | { kind: 'helmRevision'; context: string; revision: HelmRevision; current: boolean }
+  | { kind: 'migrations'; context: string; workspace: string; env: string; service: string }
+  | {
+      kind: 'migration';
+      context: string;
+      workspace: string;
+      env: string;
+      service: string;
+      entry: MigrationEntry;
+      directory: string;
+    };
+
+/** A workload's migration set, as the Releases view shows it under the workload. */
+export interface MigrationsRow {
+  workspace: string;
+  env: string;
+  service: string;
+  loading: boolean;
+  status?: MigrationStatus;
+  error?: AgentError;
+}
 
 export interface ReleasesData {
   loaded: boolean;
@@ -30,6 +57,71 @@ export interface ReleasesInput {
   kubeconfig: { loaded: boolean; error: AgentError | null };
   data: ReleasesData | undefined;
   now: number;
+  /** The migration set of a workload, when slipway.yaml gives it one in this context and namespace. */
+  migrations?: (workload: WorkloadRef) => MigrationsRow | undefined;
+}
+
+const MIGRATION_ICONS: Record<MigrationEntry['state'], { id: string; color?: string }> = {
+  applied: { id: 'pass', color: COLOR_OK },
+  pending: { id: 'circle-large-outline' },
+  'out-of-order': { id: 'warning', color: 'list.warningForeground' },
+  missing: { id: 'question', color: 'list.warningForeground' },
+  edited: { id: 'error', color: 'list.errorForeground' },
+  partial: { id: 'debug-pause', color: 'list.warningForeground' },
+};
+
+/** The Migrations row under a workload and, below it, what is not simply applied. */
+function addMigrations(b: TreeBuilder<ReleasesRef>, parent: string, context: string, m: MigrationsRow): void {
+  const base = { context, workspace: m.workspace, env: m.env, service: m.service };
+  const s = m.status;
+  const description =
+    s !== undefined
+      ? joinParts([
+          s.current === undefined ? 'none applied' : `at ${s.current}`,
+          s.pending > 0 ? `${s.pending} pending` : 'up to date',
+          m.loading && 'refreshing…',
+        ])
+      : m.error !== undefined
+        ? 'cannot read'
+        : 'loading…';
+  const tooltip =
+    s !== undefined
+      ? `${s.layout} migrations in ${s.directory}\nHistory ${s.history.table} on ${s.database.user}@${s.database.host}:${s.database.port}/${s.database.database}${s.database.via === undefined ? '' : ` via ${s.database.via}`}\nEnvironment ${m.env}, service ${m.service}`
+      : (m.error?.message ?? `Reading the migrations of ${m.service} in ${m.env}…`);
+  const id = b.add(parent, {
+    id: `${parent}|migrations`,
+    label: 'Migrations',
+    description,
+    tooltip,
+    icon: { id: m.error !== undefined && s === undefined ? 'warning' : 'database' },
+    contextValue: 'migrations',
+    ref: { kind: 'migrations', ...base },
+  });
+  if (s === undefined) return;
+  const shown = s.entries.filter((e) => e.state !== 'applied' || e.version === s.current);
+  for (const e of shown) {
+    const name = e.version === '' ? e.description : e.version;
+    b.add(id, {
+      id: `${id}|${e.repeatable === true ? `R:${e.description}` : e.version}`,
+      label: name,
+      description: joinParts([
+        e.state === 'applied' ? 'current' : e.state,
+        e.version === '' ? undefined : e.description,
+        e.lint.length > 0 && plural(e.lint.length, 'warning'),
+      ]),
+      tooltip: [
+        `${e.file ?? name}: ${e.state}`,
+        `${plural(e.statements, 'statement')}${e.transaction === 'split' ? ', partly outside a transaction' : ''}`,
+        ...e.locks.map(
+          (l) => `line ${l.line}: ${l.lock}${l.table === undefined ? '' : ` on ${l.table}`} (${l.statement})`,
+        ),
+        ...e.lint.map((l) => `⚠ line ${l.line}: ${l.message}`),
+      ].join('\n'),
+      icon: MIGRATION_ICONS[e.state],
+      contextValue: `migration.${e.state}`,
+      ref: { kind: 'migration', ...base, entry: e, directory: s.directory },
+    });
+  }
 }
 
 const CURRENT_ICON = { id: 'circle-filled', color: COLOR_OK };
@@ -116,6 +208,8 @@ export function buildReleasesTree(input: ReleasesInput): TreeModel<ReleasesRef> 
         contextValue: `workload.${w.ref.kind}`,
         ref: { kind: 'workload', context, workload: w.ref },
       });
+      const m = input.migrations?.(w.ref);
+      if (m !== undefined) addMigrations(b, wid, context, m);
       for (const r of revisions) {
         b.add(wid, {
           id: `${wid}|rev:${r.revision}`,
