@@ -1,5 +1,5 @@
 import { homedir } from 'node:os';
-import { relative, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   AgentFailure,
@@ -14,6 +14,7 @@ import {
 import { Guards } from './deploy/guard';
 import { type PlanEnv, clientFor, defaultContext, defaultNamespace } from './deploy/target';
 import { loadKubeconfigs } from './kube/kubeconfig';
+import { pgDumpBackup } from './migrate/backup';
 import { describeHolder } from './migrate/lock';
 import {
   type ConnectedDatabase,
@@ -30,7 +31,7 @@ export const MIGRATE_USAGE = `Usage: slipway migrate (status | up | down | accep
          [--dir DIR] [--database-url URL | --env ENV --service SERVICE]
          [--format sqlx|flyway|prisma|plain] [--history native|slipway] [--schema SCHEMA]
          [--dry-run] [--count N] [--note TEXT] [--lock-timeout 10s] [--statement-timeout 0]
-         [--wait 120] [--json]
+         [--wait 120] [--backup [--backup-dir DIR]] [--json]
 
 Runs a directory of PostgreSQL migrations: sqlx (<ver>_<desc>.sql, .up.sql/.down.sql), Flyway
 (V<ver>__<desc>.sql, U<ver>__ undo, R__ repeatable), Prisma (<ts>_<name>/migration.sql) or plain ordered
@@ -47,6 +48,7 @@ as the tool writes it.
 
 The database URL comes from --database-url, else from the service's migration set in slipway.yaml
 (--env/--service), else from $DATABASE_URL. --wait is how many seconds to wait for another run's lock.
+--backup dumps the database with pg_dump into .slipway/backups (or --backup-dir) before applying anything.
 Exit 0 when done, 1 when a migration or the connection failed, 2 on bad usage or input.`;
 
 class UsageError extends Error {}
@@ -65,6 +67,8 @@ const OPTIONS = {
   'lock-timeout': { type: 'string' },
   'statement-timeout': { type: 'string' },
   wait: { type: 'string' },
+  backup: { type: 'boolean' },
+  'backup-dir': { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -171,6 +175,8 @@ function progressLine(p: MigrationProgress): string | undefined {
       return `[${p.index + 1}/${p.total}] ${p.file}`;
     case 'dropped-invalid-index':
       return `  dropped the INVALID index ${p.index} a failed concurrent build left`;
+    case 'backup':
+      return `backed up the database to ${p.file} (${Math.round(p.ms)} ms)`;
     case 'done':
       return `  done in ${Math.round(p.ms)} ms`;
     default:
@@ -252,8 +258,14 @@ export async function runMigrateCommand(argv: string[], cwd = process.cwd()): Pr
       layout: set.layout,
       history: set.history,
       schema: set.schema,
-      lockTimeout: str('lock-timeout'),
-      statementTimeout: str('statement-timeout'),
+      lockTimeout: str('lock-timeout') ?? set.lockTimeout,
+      statementTimeout: str('statement-timeout') ?? set.statementTimeout,
+      backup:
+        values['backup'] === true || str('backup-dir') !== undefined
+          ? pgDumpBackup(db.url, resolve(cwd, str('backup-dir') ?? join('.slipway', 'backups')))
+          : set.backupDir === undefined
+            ? undefined
+            : pgDumpBackup(db.url, set.backupDir),
       lockWaitMs: wait * 1000,
       onProgress: (p) => {
         const line = progressLine(p);

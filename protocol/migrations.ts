@@ -115,6 +115,7 @@ export type MigrationProgress =
   | { kind: 'migration'; version: string; file: string; index: number; total: number }
   | { kind: 'statement'; version: string; line: number; done: number; total: number }
   | { kind: 'dropped-invalid-index'; version: string; index: string }
+  | { kind: 'backup'; file: string; ms: number }
   | { kind: 'done'; version: string; ms: number };
 
 /** The session holding a migration lock, from pg_stat_activity. */

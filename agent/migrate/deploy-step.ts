@@ -1,5 +1,6 @@
 import { AgentFailure, type MigrationProgress, agentError } from '../../protocol';
 import type { RunOptions } from '../deploy/plan';
+import { pgDumpBackup } from './backup';
 import { describeHolder } from './lock';
 import { connectDatabase, migrationSet, sourceUrl } from './migration-set';
 import { Migrator } from './runner';
@@ -12,6 +13,8 @@ function progressNote(service: string, p: MigrationProgress): string | undefined
       return `Migrations of ${service}: [${p.index + 1}/${p.total}] ${p.file}`;
     case 'dropped-invalid-index':
       return `Migrations of ${service}: dropped the INVALID index ${p.index} a failed concurrent build left`;
+    case 'backup':
+      return `Migrations of ${service}: backed up to ${p.file} (${Math.round(p.ms)} ms)`;
     default:
       return undefined;
   }
@@ -42,6 +45,9 @@ export const migrateForDeploy: NonNullable<RunOptions['migrate']> = async (
       layout: set.layout,
       history: set.history,
       schema: set.schema,
+      lockTimeout: set.lockTimeout,
+      statementTimeout: set.statementTimeout,
+      backup: set.backupDir === undefined ? undefined : pgDumpBackup(db.url, set.backupDir),
       signal,
       onProgress: (p) => {
         const note = progressNote(service.name, p);

@@ -8,6 +8,7 @@ import {
 import { type PlanEnv, checkGuards, clientFor } from '../deploy/target';
 import { loadProject } from '../project/config';
 import type { MethodHandlers, RequestContext } from '../server/session';
+import { pgDumpBackup } from './backup';
 import { describeHolder } from './lock';
 import { connectDatabase, migrationSet, sourceUrl } from './migration-set';
 import { Migrator } from './runner';
@@ -25,6 +26,8 @@ function progressText(p: MigrationProgress): string | undefined {
       return `${p.file} (${p.index + 1}/${p.total})`;
     case 'dropped-invalid-index':
       return `Dropped the INVALID index ${p.index} a failed concurrent build left`;
+    case 'backup':
+      return `Backed up to ${p.file}`;
     default:
       return undefined;
   }
@@ -65,6 +68,9 @@ export function migrateMethods(env: PlanEnv): MigrateMethods {
         layout: set.layout,
         history: set.history,
         schema: set.schema,
+        lockTimeout: set.lockTimeout,
+        statementTimeout: set.statementTimeout,
+        backup: set.backupDir === undefined ? undefined : pgDumpBackup(db.url, set.backupDir),
         signal: ctx.signal,
         onProgress: (p) => {
           const text = progressText(p);

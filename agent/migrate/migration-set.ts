@@ -23,6 +23,10 @@ export interface MigrationSet {
   history: HistoryMode;
   schema?: string;
   source?: DatabaseSource;
+  lockTimeout?: string;
+  statementTimeout?: string;
+  /** Where a pg_dump backup goes before each run that applies something; absent: no backup. */
+  backupDir?: string;
 }
 
 const invalid = (message: string): AgentFailure => new AgentFailure(agentError('INVALID', message));
@@ -66,6 +70,11 @@ export function migrationSet(project: ProjectConfig, serviceName: string, env: s
   const schema = str('schema');
   if (schema !== undefined) set.schema = schema;
   if (source !== undefined) set.source = source;
+  const lockTimeout = str('lockTimeout');
+  if (lockTimeout !== undefined) set.lockTimeout = lockTimeout;
+  const statementTimeout = str('statementTimeout');
+  if (statementTimeout !== undefined) set.statementTimeout = statementTimeout;
+  if (raw['backup'] === true) set.backupDir = join(project.root, '.slipway', 'backups');
   return set;
 }
 
@@ -100,6 +109,8 @@ export async function sourceUrl(set: MigrationSet, kube: (() => KubeAccess) | un
 export interface ConnectedDatabase {
   client: Client;
   target: DatabaseTarget;
+  /** The URL this machine reaches the database by (through the port-forward, if there is one). */
+  url: string;
   close(): Promise<void>;
 }
 
@@ -130,6 +141,7 @@ export async function connectDatabase(
   return {
     client,
     target: t,
+    url: opened.url,
     close: async () => {
       await client.end().catch(() => undefined);
       await opened.close();

@@ -50,6 +50,11 @@ export interface MigratorOptions {
   /** How long to wait for another runner's lock; default 2 minutes. */
   lockWaitMs?: number | undefined;
   onProgress?: ((p: MigrationProgress) => void) | undefined;
+  /**
+   * Dumps the database before anything is applied (pg_dump, see backup.ts) and returns the dump's path;
+   * the run records it in slipway_migration_audit.
+   */
+  backup?: (() => Promise<string>) | undefined;
   signal?: AbortSignal | undefined;
 }
 
@@ -304,6 +309,12 @@ export class Migrator {
       const done: string[] = [];
       const progress = await this.books.progress(this.c);
       const total = now.planned.length;
+      if (total > 0 && this.opts.backup !== undefined) {
+        const t0 = performance.now();
+        const file = await this.opts.backup();
+        await this.books.audit(this.c, { version: now.current ?? '', action: 'backup', note: file });
+        this.opts.onProgress?.({ kind: 'backup', file, ms: performance.now() - t0 });
+      }
       const name = (p: Planned): string => p.file.version || p.file.description;
       let index = 0;
       while (index < total) {

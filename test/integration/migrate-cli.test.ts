@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client } from 'pg';
 import type { MigrationRunResult, MigrationStatus } from '../../protocol';
 import { type RunningPostgres, hasPostgres, startPostgres } from '../support/postgres';
 import { CLI, REPO } from '../support/sandbox-process';
@@ -69,6 +70,36 @@ describe('slipway migrate (CLI)', function () {
     assert.match(human.stdout, /✓ 20240102120000 {2}add name/);
     assert.match(human.stdout, /^0 pending; current version 20240102120000\.$/m);
     for (const r of [status, up, again, human]) assert.ok(!`${r.stdout}${r.stderr}`.includes(SECRET));
+  });
+
+  it('backs up with pg_dump before applying when asked, and records the dump in the audit table', async function () {
+    if (
+      spawnSync('sh', ['-c', 'command -v pg_dump && command -v pg_restore'], { stdio: 'ignore' }).status !== 0
+    ) {
+      this.skip();
+    }
+    const db = await pg.createDatabase();
+    const dbUrl = `postgresql://postgres:${SECRET}@${pg.host}:${pg.port}/${db}`;
+    const backups = mkdtempSync(join(tmpdir(), 'slipway-backups-'));
+    const r = await slipway(['up', '--dir', 'db', '--database-url', dbUrl, '--backup-dir', backups], work);
+    assert.equal(r.code, 0, r.stderr);
+    const m = /backed up the database to (\S+\.dump)/.exec(r.stderr);
+    assert.ok(m !== null, r.stderr);
+    assert.ok(m[1]!.startsWith(backups));
+    const list = spawnSync('pg_restore', ['--list', m[1]!], { encoding: 'utf8' });
+    assert.equal(list.status, 0, list.stderr);
+    assert.match(list.stdout, /Archive created at/);
+    assert.ok(!r.stderr.includes(SECRET));
+    const c = new Client({ connectionString: dbUrl });
+    await c.connect();
+    const audit = await c.query(`SELECT action, note FROM slipway_migration_audit ORDER BY id`);
+    await c.end();
+    assert.deepEqual(audit.rows, [{ action: 'backup', note: m[1] }]);
+    const nothing = await slipway(
+      ['up', '--dir', 'db', '--database-url', dbUrl, '--backup-dir', backups],
+      work,
+    );
+    assert.doesNotMatch(nothing.stderr, /backed up/, 'no backup when there is nothing to apply');
   });
 
   it('exits 1 naming file, line and the Postgres message when a migration fails', async () => {
