@@ -141,7 +141,15 @@ describe('slipway.yaml', () => {
         [5, 50, 100],
       );
       assert.deepEqual(p.migrations, {
-        sqlx: { tool: 'sqlx', directory: 'migrations', history: 'slipway', schema: 'public' },
+        sqlx: {
+          tool: 'sqlx',
+          directory: 'migrations',
+          history: 'slipway',
+          schema: 'public',
+          lockTimeout: '10s',
+          statementTimeout: '0',
+          backup: false,
+        },
       });
     });
   });
