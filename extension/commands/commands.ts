@@ -8,7 +8,13 @@ import type { ClusterStatusCache } from '../state/cluster-status';
 import type { Selection } from '../state/selection';
 import { allNamespaces, setAllNamespaces } from '../state/settings';
 import type { TopicStore } from '../state/topic-store';
-import { type MigrateDeps, migrate, openMigration } from '../migrations/migrate-commands';
+import {
+  type MigrateDeps,
+  acceptMigrationEdit,
+  migrate,
+  openMigration,
+  revertMigration,
+} from '../migrations/migrate-commands';
 import type { Scope } from '../util/scope';
 import type { ClustersView } from '../views/clusters-view';
 import {
@@ -122,6 +128,8 @@ export function registerCommands(scope: Scope, deps: CommandDeps): void {
   register(CMD.migrate, (handle) => migrate(m, handle));
   register(CMD.refreshMigrations, () => m.migrations.refresh());
   register(CMD.openMigration, (handle) => openMigration(m, handle));
+  register(CMD.revertMigration, (handle) => revertMigration(m, handle));
+  register(CMD.acceptMigrationEdit, (handle) => acceptMigrationEdit(m, handle));
   register(CMD.showMetrics, (handle) => showMetrics(o, handle));
   register(CMD.describe, (handle) => describe(o, handle));
   register(CMD.refreshDescribe, () => {

@@ -34,4 +34,6 @@ export const CMD = {
   migrate: 'slipway.migrate',
   refreshMigrations: 'slipway.refreshMigrations',
   openMigration: 'slipway.openMigration',
+  revertMigration: 'slipway.revertMigration',
+  acceptMigrationEdit: 'slipway.acceptMigrationEdit',
 } as const;

@@ -149,3 +149,75 @@ export async function openMigration(deps: MigrateDeps, handle: unknown): Promise
   const first = ref.entry.lint[0]?.line ?? 1;
   await openAt(ref.directory, ref.entry.file, first);
 }
+
+/** Reverts the newest applied migration with its down/undo script, after a confirmation. */
+export async function revertMigration(deps: MigrateDeps, handle: unknown): Promise<void> {
+  const set = await setOf(deps, handle);
+  const status = await deps.client.request('migrate.status', set);
+  const newest = [...status.entries].reverse().find((e) => e.state === 'applied' && e.repeatable !== true);
+  if (newest === undefined) throw invalid(`No applied migration of ${set.service} in ${set.env} to revert.`);
+  if (!newest.reversible) {
+    throw invalid(
+      `${newest.file ?? newest.version} has no down migration (${status.layout === 'prisma' ? 'Prisma has none' : 'add one next to it'}); write a new migration that undoes it instead.`,
+    );
+  }
+  const revert = 'Revert';
+  const choice = await vscode.window.showWarningMessage(
+    `Revert ${newest.file ?? newest.version} of ${set.service} in ${set.env}?`,
+    {
+      modal: true,
+      detail: 'Its down script runs in a transaction with the history change; data it removes is gone.',
+    },
+    revert,
+  );
+  if (choice !== revert) throw cancelled();
+  const project = await deps.client.request('project.read', { workspace: set.workspace });
+  const env = project.environments.find((e) => e.name === set.env);
+  let confirm: string | undefined;
+  if (env?.protected === true) {
+    confirm = await vscode.window.showInputBox({
+      ignoreFocusOut: true,
+      title: `${set.env} is protected`,
+      prompt: `Type the context name (${env.context}) to revert a migration of its database.`,
+      validateInput: (v) => (v === env.context ? undefined : `Type ${env.context} exactly.`),
+    });
+    if (confirm === undefined) throw cancelled();
+  }
+  const r = await vscode.window.withProgress(
+    {
+      location: vscode.ProgressLocation.Notification,
+      title: `Reverting ${newest.version} of ${set.service}`,
+    },
+    () => deps.client.request('migrate.down', { ...set, ...(confirm === undefined ? {} : { confirm }) }),
+  );
+  deps.migrations.update(set, r.status);
+  if (r.failed !== undefined) {
+    reportFailure(r.status.directory, r.failed, []);
+    return;
+  }
+  void vscode.window.showInformationMessage(`Reverted ${r.done.join(', ')} of ${set.service} in ${set.env}.`);
+}
+
+/** Records an edited applied migration's file as intended, with a note for the audit table. */
+export async function acceptMigrationEdit(deps: MigrateDeps, handle: unknown): Promise<void> {
+  const ref = deps.releases.tree.node(handle)?.ref;
+  if (ref?.kind !== 'migration' || ref.entry.state !== 'edited') {
+    throw invalid('Run this on an edited migration in the Releases view.');
+  }
+  const note = await vscode.window.showInputBox({
+    ignoreFocusOut: true,
+    title: `Accept the edit of ${ref.entry.file ?? ref.entry.version}`,
+    prompt: 'Why the applied file changed (kept in slipway_migration_audit with the old and new checksum).',
+  });
+  if (note === undefined) throw cancelled();
+  const set = { workspace: ref.workspace, env: ref.env, service: ref.service };
+  const status = await deps.client.request('migrate.acceptEdit', {
+    ...set,
+    version: ref.entry.version,
+    ...(note.trim() === '' ? {} : { note: note.trim() }),
+  });
+  deps.migrations.update(set, status);
+  void vscode.window.showInformationMessage(
+    `Accepted the edit of ${ref.entry.file ?? ref.entry.version}; the change is recorded in slipway_migration_audit.`,
+  );
+}

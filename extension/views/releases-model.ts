@@ -74,11 +74,13 @@ const MIGRATION_ICONS: Record<MigrationEntry['state'], { id: string; color?: str
 function addMigrations(b: TreeBuilder<ReleasesRef>, parent: string, context: string, m: MigrationsRow): void {
   const base = { context, workspace: m.workspace, env: m.env, service: m.service };
   const s = m.status;
+  const edited = s?.entries.filter((e) => e.state === 'edited').length ?? 0;
   const description =
     s !== undefined
       ? joinParts([
           s.current === undefined ? 'none applied' : `at ${s.current}`,
           s.pending > 0 ? `${s.pending} pending` : 'up to date',
+          edited > 0 && `${edited} edited`,
           m.loading && 'refreshing…',
         ])
       : m.error !== undefined

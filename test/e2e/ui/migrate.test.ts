@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { type Workbench, e2eOptionsFromEnv, startWorkbench } from '../harness';
 import {
+  answerQuickInput,
   dialogButton,
   expandTreeItem,
   notification,
@@ -91,14 +92,18 @@ describe('Migrations from the Releases view', function () {
     );
     workspace = mkdtempSync(join(tmpdir(), 'slipway-e2e-migrate-ws-'));
     mkdirSync(join(workspace, 'migrations'));
-    writeFileSync(
-      join(workspace, 'migrations', '20240101120000_create_accounts.sql'),
+    const migration = (name: string, text: string): void =>
+      writeFileSync(join(workspace, 'migrations', name), text);
+    migration(
+      '20240101120000_create_accounts.up.sql',
       'CREATE TABLE accounts (id BIGSERIAL PRIMARY KEY, email TEXT NOT NULL UNIQUE);\n',
     );
-    writeFileSync(
-      join(workspace, 'migrations', '20240102120000_add_name.sql'),
+    migration('20240101120000_create_accounts.down.sql', 'DROP TABLE accounts;\n');
+    migration(
+      '20240102120000_add_name.up.sql',
       '-- The shown name of an account.\nALTER TABLE accounts ADD COLUMN name TEXT NOT NULL;\n',
     );
+    migration('20240102120000_add_name.down.sql', 'ALTER TABLE accounts DROP COLUMN name;\n');
     writeFileSync(
       join(workspace, 'slipway.yaml'),
       `version: 1
@@ -189,7 +194,7 @@ migrations:
     await apply.waitFor({ timeout: 60_000 });
     const dialog = (await wb.page.locator('.monaco-dialog-box').textContent()) ?? '';
     assert.match(dialog, /Apply 2 migrations of core to staging \(1 warning\)\?/);
-    assert.match(dialog, /20240102120000_add_name\.sql — pending, one transaction/);
+    assert.match(dialog, /20240102120000_add_name\.up\.sql — pending, one transaction/);
     assert.match(dialog, /line 2: ACCESS EXCLUSIVE on accounts/);
     assert.ok(!dialog.includes(PASSWORD), 'no password in the plan');
     await wb.screenshot('migrate-03-plan-dialog');
@@ -224,5 +229,31 @@ migrations:
       rows.rows.map((r: { v: string }) => r.v),
       ['20240101120000', '20240102120000'],
     );
+  });
+
+  it('accepts an edited applied file with a note, and reverts the newest migration with its down script', async () => {
+    writeFileSync(
+      join(workspace, 'migrations', '20240101120000_create_accounts.up.sql'),
+      'CREATE TABLE accounts (id BIGSERIAL PRIMARY KEY, email TEXT NOT NULL UNIQUE, created TIMESTAMPTZ);\n',
+    );
+    await waitForRow(/1 edited/, 'the edit noticed');
+    await expandTreeItem(wb.page, 'Releases', 'Migrations');
+    const edited = treeItem(wb.page, 'Releases', '20240101120000');
+    await edited.waitFor({ timeout: 15_000 });
+    assert.match((await edited.textContent()) ?? '', /edited · create accounts/);
+    await wb.screenshot('migrate-05-edited');
+    await treeItemContextAction(wb.page, 'Releases', '20240101120000', 'Accept Edited Migration…');
+    await answerQuickInput(wb.page, 'created column added by hand in staging');
+    await notification(wb.page, /Accepted the edit of 20240101120000_create_accounts\.up\.sql/).waitFor({
+      timeout: 30_000,
+    });
+    await waitForRow(/at 20240102120000 · up to date(?! · \d+ edited)/, 'the edit accepted');
+
+    await treeItemContextAction(wb.page, 'Releases', 'Migrations', 'Revert Last Migration…');
+    await dialogButton(wb.page, 'Revert').waitFor({ timeout: 30_000 });
+    await dialogButton(wb.page, 'Revert').click();
+    await notification(wb.page, /Reverted 20240102120000 of core in staging/).waitFor({ timeout: 60_000 });
+    await waitForRow(/at 20240101120000 · 1 pending/, 'the row after the revert');
+    await wb.screenshot('migrate-06-reverted');
   });
 });
