@@ -1,5 +1,4 @@
 import {
-  AgentFailure,
   type LogCursor,
   type LogFollowParams,
   type LogLine,
@@ -9,6 +8,7 @@ import {
   type StreamChunk,
   stampKey,
 } from '../../protocol';
+import { keepAttached } from '../agent/stream-attachment';
 
 /** The part of AgentClient a log session uses; the current client may change when the agent restarts. */
 export interface LogRequester {
@@ -72,21 +72,16 @@ export class LogSession {
   private async loop(): Promise<void> {
     const signal = this.abort.signal;
     let first = true;
-    let away = false;
-    while (!signal.aborted) {
-      const client = this.client();
-      if (client === undefined) {
-        if (!away) this.sink.state('reconnecting', 'Waiting for the Slipway agent…');
-        away = true;
-        await new Promise((r) => setTimeout(r, this.retryMs));
-        continue;
-      }
-      const params: LogFollowParams = first ? this.params : { ...this.params, resume: this.positions() };
-      if (!first) this.resumes++;
-      first = false;
-      this.sink.state('live');
-      away = false;
-      try {
+    const outcome = await keepAttached({
+      client: this.client,
+      signal,
+      retryMs: this.retryMs,
+      state: (st, message) => this.sink.state(st, message),
+      lost: 'The connection to the Slipway agent was lost; resuming…',
+      attach: async (client) => {
+        const params: LogFollowParams = first ? this.params : { ...this.params, resume: this.positions() };
+        if (!first) this.resumes++;
+        first = false;
         await client.request('logs.follow', params, {
           signal,
           onChunk: (c) => {
@@ -97,22 +92,10 @@ export class LogSession {
             if (c.notes.length > 0) this.sink.notes(c.notes);
           },
         });
-        if (!this.params.follow) {
-          this.sink.state('ended');
-          return;
-        }
-      } catch (e) {
-        if (signal.aborted) break;
-        const code = e instanceof AgentFailure ? e.error.code : 'INTERNAL';
-        if (code !== 'UNAVAILABLE' && code !== 'INTERNAL') {
-          this.sink.state('ended', e instanceof AgentFailure ? e.error.message : String(e));
-          return;
-        }
-        this.sink.state('reconnecting', 'The connection to the Slipway agent was lost; resuming…');
-        away = true;
-        await new Promise((r) => setTimeout(r, this.retryMs));
-      }
-    }
-    this.sink.state('ended');
+        // A follow that ends normally (the server closed it) attaches again from where it was.
+        return !this.params.follow;
+      },
+    });
+    if (outcome !== 'failed') this.sink.state('ended');
   }
 }

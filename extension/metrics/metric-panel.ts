@@ -1,6 +1,5 @@
 import * as vscode from 'vscode';
 import {
-  AgentFailure,
   type DeployMarker,
   type HostToMetricPanel,
   type MetricWindow,
@@ -10,6 +9,7 @@ import {
   parseMetricPanelToHost,
 } from '../../protocol';
 import type { AgentClient } from '../agent/client';
+import { keepAttached } from '../agent/stream-attachment';
 import { panelHtml, webviewRoot } from '../webview/panel-html';
 import { markerPoster } from '../logs/markers';
 
@@ -131,45 +131,23 @@ class MetricPanel implements vscode.Disposable {
       intervalSeconds: this.intervalSeconds,
       ...(prometheusUrl === undefined ? {} : { prometheusUrl }),
     };
-    let away = false;
-    while (!signal.aborted) {
-      const client = this.deps.client();
-      if (client === undefined) {
-        if (!away)
-          this.post({ type: 'state', state: 'reconnecting', message: 'Waiting for the Slipway agent…' });
-        away = true;
-        await new Promise((r) => setTimeout(r, RETRY_MS));
-        continue;
-      }
-      this.post({ type: 'state', state: 'live' });
-      away = false;
-      try {
+    await keepAttached({
+      client: this.deps.client,
+      signal,
+      retryMs: RETRY_MS,
+      state: (state, message) =>
+        this.post({ type: 'state', state, ...(message === undefined ? {} : { message }) }),
+      lost: 'The connection to the Slipway agent was lost; reattaching…',
+      attach: async (client) => {
         await client.request('metrics.watch', params, {
           signal,
           onChunk: (c) => {
             if (c.kind === 'metrics' && !signal.aborted) this.post({ type: 'samples', samples: c.samples });
           },
         });
-      } catch (e) {
-        if (signal.aborted) return;
-        const code = e instanceof AgentFailure ? e.error.code : 'INTERNAL';
-        if (code !== 'UNAVAILABLE' && code !== 'INTERNAL') {
-          this.post({
-            type: 'state',
-            state: 'ended',
-            message: e instanceof AgentFailure ? e.error.message : String(e),
-          });
-          return;
-        }
-        this.post({
-          type: 'state',
-          state: 'reconnecting',
-          message: 'The connection to the Slipway agent was lost; reattaching…',
-        });
-        away = true;
-        await new Promise((r) => setTimeout(r, RETRY_MS));
-      }
-    }
+        return false;
+      },
+    });
   }
 
   dispose(): void {
