@@ -1,6 +1,5 @@
 import { strict as assert } from 'node:assert';
 import { mkdtempSync } from 'node:fs';
-import { request } from 'node:http';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,24 +9,11 @@ import { KubeClient } from '../../agent/kube/client';
 import type { KubeObject } from '../../agent/kube/objects';
 import { AgentFailure, type ForwardInfo, type MetricSample, type TopicState } from '../../protocol';
 import { hasKubectl, kubectl } from '../support/kubectl';
+import { localGet } from '../support/local-http';
 import { type PodLike, hasPrometheus, podTargets, startPrometheus } from '../support/prometheus';
 import { type RunningSandbox, startSandbox } from '../support/in-process';
 
 const SECRET_VALUE = 'pa55-w0rd-never-shown-7731';
-
-function get(port: number, path: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, agent: false, timeout: 5_000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.end();
-  });
-}
 
 /**
  * The incident toolkit over the agent's protocol against the sandbox: port-forwards that move to another
@@ -90,9 +76,9 @@ describe('port-forwards, metrics and describe over the agent', function () {
       assert.equal(fwd.state, 'active');
       assert.equal(fwd.podPort, 4000);
       assert.match(fwd.pod ?? '', /^gateway-/);
-      const echo = await get(fwd.localPort, '/echo?x=1');
+      const echo = await localGet(fwd.localPort, '/echo?x=1');
       assert.equal(echo.status, 200);
-      const health = await get(fwd.localPort, '/health');
+      const health = await localGet(fwd.localPort, '/health');
       assert.deepEqual(JSON.parse(health.body), { status: 'ok' });
       const listed = await until('byte counters', async () => {
         const { forwards } = await client.request('forward.list', {});
@@ -121,7 +107,7 @@ describe('port-forwards, metrics and describe over the agent', function () {
       );
       assert.ok(Date.now() - t0 <= 2_000);
       assert.equal(moved.localPort, fwd.localPort);
-      const r = await get(fwd.localPort, '/health');
+      const r = await localGet(fwd.localPort, '/health');
       assert.equal(r.status, 200);
     });
 
@@ -141,11 +127,11 @@ describe('port-forwards, metrics and describe over the agent', function () {
         );
       });
       assert.ok(state.forwards[fwd.id] !== undefined, 'the new window sees the forward');
-      assert.equal((await get(fwd.localPort, '/health')).status, 200);
+      assert.equal((await localGet(fwd.localPort, '/health')).status, 200);
       const { stopped } = await other.request('forward.stop', { id: fwd.id });
       assert.equal(stopped, 1);
       other.close();
-      await assert.rejects(get(fwd.localPort, '/health'), /ECONNREFUSED/);
+      await assert.rejects(localGet(fwd.localPort, '/health'), /ECONNREFUSED/);
     });
 
     it('says clearly when the local port is taken, and starts nothing', async () => {

@@ -1,7 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FrameLocator } from 'playwright-core';
@@ -21,25 +20,12 @@ import {
   webviewContent,
 } from '../selectors';
 import { agentPid } from '../../support/agent-process';
+import { localGet } from '../../support/local-http';
 import { type SandboxProcess, startSandboxProcess } from '../../support/sandbox-process';
 import { KUBECTL, hasKubectl } from '../../support/kubectl';
 import { type PodLike, hasPrometheus, podTargets, startPrometheus } from '../../support/prometheus';
 
 const SECRET_VALUES = ['s3cr3t-demo-password', 'demo-jwt-signing-key'];
-
-function get(port: number): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/', agent: false, timeout: 5_000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.end();
-  });
-}
 
 /**
  * The incident toolkit as a user meets it in the real workbench against the sandbox demo: a log panel over
@@ -245,7 +231,7 @@ describe('Logs, metrics, port-forwards and describe from the Services view', fun
     await expandPane('Port Forwards');
     const row = treeRows(wb.page, 'Port Forwards').filter({ hasText: 'localhost:18402' }).first();
     await row.waitFor({ timeout: 20_000 });
-    assert.equal((await get(18402)).status, 200);
+    assert.equal((await localGet(18402)).status, 200);
     const podOf = async (): Promise<string> => {
       const text = (await row.locator(SELECTORS.treeRowDescription).textContent()) ?? '';
       return /(worker-[a-z0-9-]+):9090/.exec(text)?.[1] ?? '';
@@ -262,7 +248,7 @@ describe('Logs, metrics, port-forwards and describe from the Services view', fun
       await wb.page.waitForTimeout(200);
       moved = await podOf();
     }
-    assert.equal((await get(18402)).status, 200, 'the same local port works through the new pod');
+    assert.equal((await localGet(18402)).status, 200, 'the same local port works through the new pod');
 
     await runCommand(wb.page, 'Developer: Reload Window');
     await openViewContainer(wb.page, 'Slipway', 60_000);
@@ -271,7 +257,7 @@ describe('Logs, metrics, port-forwards and describe from the Services view', fun
       .filter({ hasText: 'localhost:18402' })
       .first()
       .waitFor({ timeout: 60_000 });
-    assert.equal((await get(18402)).status, 200, 'still live after the reload');
+    assert.equal((await localGet(18402)).status, 200, 'still live after the reload');
     await wb.screenshot('observe-06-forward-after-reload');
   });
 
