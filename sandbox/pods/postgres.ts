@@ -96,6 +96,12 @@ export class PostgresServer {
       { ...ids, stdio: ['ignore', 'pipe', 'pipe'], env },
     );
     this.child = child;
+    // A test run or sandbox that exits without stopping it (an uncaught error) takes the server along.
+    const orphaned = (): void => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    };
+    process.once('exit', orphaned);
+    child.once('exit', () => process.removeListener('exit', orphaned));
     child.stdout?.on('data', (d: Buffer) => (this.log += d.toString()));
     child.stderr?.on('data', (d: Buffer) => (this.log += d.toString()));
     for (let i = 0; ; i++) {
