@@ -33,6 +33,7 @@ export class MigrationsStore implements vscode.Disposable {
   private project: ProjectInfo | undefined;
   private projectLoading = false;
   private readonly sets = new Map<string, MigrationSetState>();
+  private readonly inflight = new Set<string>();
   private readonly emitter = new vscode.EventEmitter<void>();
   readonly onDidChange = this.emitter.event;
   private readonly diagnostics = vscode.languages.createDiagnosticCollection('slipway-migrations');
@@ -94,8 +95,9 @@ export class MigrationsStore implements vscode.Disposable {
     if (s === undefined) {
       s = { env: ref.env, service: ref.service, loading: true };
       this.sets.set(key, s);
-      void this.fetch(s);
     }
+    // Fetched once; again when an earlier try found no agent to ask.
+    if (s.status === undefined && s.error === undefined && !this.inflight.has(key)) void this.fetch(s);
     return s;
   }
 
@@ -118,7 +120,9 @@ export class MigrationsStore implements vscode.Disposable {
   private async fetch(s: MigrationSetState): Promise<void> {
     const client = this.client();
     const folder = workspaceFolder();
-    if (client === undefined || folder === undefined) return;
+    const key = this.key(s.env, s.service);
+    if (client === undefined || folder === undefined || this.inflight.has(key)) return;
+    this.inflight.add(key);
     s.loading = true;
     try {
       s.status = await client.request('migrate.status', {
@@ -129,6 +133,8 @@ export class MigrationsStore implements vscode.Disposable {
       delete s.error;
     } catch (e) {
       s.error = toAgentError(e);
+    } finally {
+      this.inflight.delete(key);
     }
     s.loading = false;
     this.publishDiagnostics();
