@@ -53,7 +53,13 @@ export function migrationSet(project: ProjectConfig, serviceName: string, env: s
   }
   const db = record(raw['database']);
   // One source for every environment, or one per environment name.
-  const src = db[env] !== undefined ? record(db[env]) : db;
+  const perEnv = Object.keys(db).length > 0 && !['url', 'env', 'secret'].some((k) => k in db);
+  if (perEnv && db[env] === undefined) {
+    throw invalid(
+      `Migration set "${service.migrations}" has no database for environment "${env}"; add database.${env} (url, env or secret).`,
+    );
+  }
+  const src = perEnv ? record(db[env]) : db;
   let source: DatabaseSource | undefined;
   if (typeof src['url'] === 'string') source = { url: src['url'] };
   else if (typeof src['env'] === 'string') source = { env: src['env'] };

@@ -462,6 +462,26 @@ services:
         'slipway.yaml:8: migrations.db must be a mapping that describes the migration set (tool, directory, database). Fix slipway.yaml and try again.',
       ],
       [
+        'a migration set’s Secret without its key',
+        `${base}    migrations: db\nmigrations:\n  db: { directory: m, database: { secret: { name: app-db } } }\n`,
+        'slipway.yaml:9: migrations.db.database.secret has no key. Add it, e.g. key: DATABASE_URL.',
+      ],
+      [
+        'a database URL of another database',
+        `${base}    migrations: db\nmigrations:\n  db: { directory: m, database: { url: 'mysql://x@y/z' } }\n`,
+        'slipway.yaml:9: migrations.db.database.url must be a postgresql:// URL. Fix slipway.yaml and try again.',
+      ],
+      [
+        'two database sources at once',
+        `${base}    migrations: db\nmigrations:\n  db: { directory: m, database: { url: postgresql://a@b/c, env: X } }\n`,
+        'slipway.yaml:9: migrations.db.database must name exactly one of url, env or secret. Fix slipway.yaml and try again.',
+      ],
+      [
+        'a per-environment database with something else than a source',
+        `${base}    migrations: db\nmigrations:\n  db: { directory: m, database: { staging: { host: x } } }\n`,
+        'slipway.yaml:9: migrations.db.database.staging has an unknown key "host". Remove it; the keys here are url, env, secret.',
+      ],
+      [
         'a Service named for a check that calls pods',
         `${base}    health:\n      - { path: /health, port: 80, service: api }\n`,
         'slipway.yaml:8: services.api.health[0].service names a Service, but the check calls pods. Add via: service to call the Service, or remove service.',
