@@ -380,6 +380,27 @@ export class KubeClient {
     return p;
   }
 
+  /**
+   * The apiVersion the cluster serves a kind in, found by discovery: the core group first, then each
+   * group's preferred version in the server's order; undefined when no group serves it.
+   */
+  async apiVersionOf(kind: string): Promise<string | undefined> {
+    const candidates = ['v1'];
+    const groups = await this.request<{ groups?: { preferredVersion?: { groupVersion?: string } }[] }>(
+      'GET',
+      '/apis',
+    );
+    for (const g of groups.groups ?? []) {
+      const gv = g.preferredVersion?.groupVersion;
+      if (gv !== undefined) candidates.push(gv);
+    }
+    for (const gv of candidates) {
+      const byKind = await this.groupVersion(gv).catch(() => new Map<string, ApiResource>());
+      if (byKind.has(kind)) return gv;
+    }
+    return undefined;
+  }
+
   /** How the cluster serves a kind; INVALID with a next step when it does not. */
   async resource(apiVersion: string, kind: string): Promise<ApiResource> {
     let byKind: Map<string, ApiResource>;

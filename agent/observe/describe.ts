@@ -278,9 +278,15 @@ export async function describeObject(
   p: DescribeParams,
   signal: AbortSignal,
 ): Promise<DescribeResult> {
-  const apiVersion = p.apiVersion ?? KIND_API[p.kind];
+  // The common kinds are known; any other (a CRD's) is looked up in the cluster's discovery.
+  const apiVersion = p.apiVersion ?? KIND_API[p.kind] ?? (await client.apiVersionOf(p.kind));
   if (apiVersion === undefined) {
-    throw new AgentFailure(agentError('INVALID', `Describe needs the apiVersion of kind ${p.kind}.`));
+    throw new AgentFailure(
+      agentError(
+        'INVALID',
+        `The cluster of context "${client.context}" serves no kind ${p.kind}; check its spelling, or install the CRD that defines it.`,
+      ),
+    );
   }
   const obj = await client.get<KubeObject & Json>(
     { apiVersion, kind: p.kind, namespace: p.namespace, name: p.name },

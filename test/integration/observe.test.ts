@@ -424,5 +424,30 @@ describe('port-forwards, metrics and describe over the agent', function () {
         /Pod shop\/nope was not found\./,
       );
     });
+
+    it('finds the apiVersion of a kind it does not know by discovery, and says when no group serves it', async () => {
+      await kube.create({
+        apiVersion: 'policy/v1',
+        kind: 'PodDisruptionBudget',
+        metadata: { name: 'core-pdb', namespace: 'shop' },
+        spec: { minAvailable: 1, selector: { matchLabels: { app: 'core' } } },
+      } as KubeObject);
+      const d = await client.request('object.describe', {
+        context: 'sandbox',
+        namespace: 'shop',
+        kind: 'PodDisruptionBudget',
+        name: 'core-pdb',
+      });
+      assert.match(d.text, /^Kind:\s+PodDisruptionBudget \(policy\/v1\)$/m);
+      await assert.rejects(
+        client.request('object.describe', {
+          context: 'sandbox',
+          namespace: 'shop',
+          kind: 'Gadget',
+          name: 'x',
+        }),
+        /serves no kind Gadget; check its spelling, or install the CRD that defines it\./,
+      );
+    });
   });
 });
