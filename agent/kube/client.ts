@@ -160,48 +160,21 @@ export class KubeClient {
     );
     const timeoutMs = opts.connectTimeoutMs ?? this.defaults.timeoutMs;
     return new Promise<http.IncomingMessage>((resolve, reject) => {
-      let settled = false;
-      const fail = (e: AgentFailure): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        opts.signal?.removeEventListener('abort', onAbort);
-        reject(e);
-      };
+      const guard = this.settler(opts.signal, timeoutMs, reject);
       const req = send(options, (res) => {
-        clearTimeout(timer);
         const status = res.statusCode ?? 0;
         if (status >= 200 && status < 300) {
-          settled = true;
           // Aborting still ends the body while it streams; after that the listener must go.
-          res.once('close', () => opts.signal?.removeEventListener('abort', onAbort));
-          resolve(res);
+          guard.finish(() => resolve(res), true);
+          res.once('close', guard.release);
           return;
         }
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          let parsed: unknown;
-          try {
-            parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-          } catch {
-            parsed = undefined;
-          }
-          fail(new AgentFailure(this.statusError(status, parsed)));
-        });
-        res.on('error', (e) => fail(new AgentFailure(toAgentError(e, this.ctx))));
+        void this.refusal(res, (parsed) => this.statusError(status, parsed)).then((e) =>
+          guard.finish(() => reject(new AgentFailure(e))),
+        );
+        res.on('error', (e) => guard.finish(() => reject(new AgentFailure(toAgentError(e, this.ctx)))));
       });
-      const timer = setTimeout(() => {
-        fail(new AgentFailure(requestTimedOut(timeoutMs, this.ctx)));
-        req.destroy();
-      }, timeoutMs);
-      const onAbort = (): void => {
-        fail(new AgentFailure(agentError('CANCELLED', 'The request was cancelled.')));
-        req.destroy();
-      };
-      if (opts.signal?.aborted === true) onAbort();
-      else opts.signal?.addEventListener('abort', onAbort, { once: true });
-      req.on('error', (e) => fail(new AgentFailure(toAgentError(e, this.ctx))));
+      guard.watch(req);
       req.end();
     });
   }
@@ -231,14 +204,7 @@ export class KubeClient {
     });
     const timeoutMs = opts.timeoutMs ?? this.defaults.timeoutMs;
     return new Promise<UpgradedSocket>((resolve, reject) => {
-      let settled = false;
-      const finish = (f: () => void): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        opts.signal?.removeEventListener('abort', onAbort);
-        f();
-      };
+      const guard = this.settler(opts.signal, timeoutMs, reject);
       const req = send(options);
       req.on('upgrade', (res: http.IncomingMessage, socket: Socket, head: Buffer) => {
         const accept = createHash('sha1')
@@ -247,7 +213,7 @@ export class KubeClient {
         const protocol = String(res.headers['sec-websocket-protocol'] ?? '');
         if (res.headers['sec-websocket-accept'] !== accept || !opts.protocols.includes(protocol)) {
           socket.destroy();
-          finish(() =>
+          guard.finish(() =>
             reject(
               new AgentFailure(
                 agentError(
@@ -260,40 +226,82 @@ export class KubeClient {
           return;
         }
         socket.setNoDelay(true);
-        finish(() => resolve({ socket, head, protocol }));
+        guard.finish(() => resolve({ socket, head, protocol }));
       });
       req.on('response', (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          let parsed: unknown;
-          try {
-            parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-          } catch {
-            parsed = undefined;
-          }
-          const code = res.statusCode ?? 0;
+        const code = res.statusCode ?? 0;
+        void this.refusal(res, (parsed) => {
           const said = parseStatus(parsed)?.message;
           // A 400 here is about the target (a pod not running), not a manifest to fix.
-          const error =
-            code === 400 && said !== undefined
-              ? agentError('INVALID', `The API server refused the connection: ${said}.`, said, 'HTTP 400')
-              : this.statusError(code, parsed);
-          finish(() => reject(new AgentFailure(error)));
-        });
+          return code === 400 && said !== undefined
+            ? agentError('INVALID', `The API server refused the connection: ${said}.`, said, 'HTTP 400')
+            : this.statusError(code, parsed);
+        }).then((e) => guard.finish(() => reject(new AgentFailure(e))));
       });
-      const timer = setTimeout(() => {
-        finish(() => reject(new AgentFailure(requestTimedOut(timeoutMs, this.ctx))));
-        req.destroy();
-      }, timeoutMs);
-      const onAbort = (): void => {
-        finish(() => reject(new AgentFailure(agentError('CANCELLED', 'The request was cancelled.'))));
-        req.destroy();
-      };
-      if (opts.signal?.aborted === true) onAbort();
-      else opts.signal?.addEventListener('abort', onAbort, { once: true });
-      req.on('error', (e) => finish(() => reject(new AgentFailure(toAgentError(e, this.ctx)))));
+      guard.watch(req);
       req.end();
+    });
+  }
+
+  /**
+   * Settles one request's promise exactly once: by its own outcome (`finish`), its timeout, the caller's
+   * abort or a transport error (`watch`). `keepAbort` lets an abort still end a body that streams on, until
+   * `release`.
+   */
+  private settler(
+    signal: AbortSignal | undefined,
+    timeoutMs: number,
+    reject: (e: AgentFailure) => void,
+  ): {
+    finish(f: () => void, keepAbort?: boolean): void;
+    watch(req: http.ClientRequest): void;
+    release(): void;
+  } {
+    let settled = false;
+    let timer: NodeJS.Timeout | undefined;
+    let req: http.ClientRequest | undefined;
+    const release = (): void => signal?.removeEventListener('abort', onAbort);
+    const finish = (f: () => void, keepAbort = false): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (!keepAbort) release();
+      f();
+    };
+    const onAbort = (): void => {
+      finish(() => reject(new AgentFailure(agentError('CANCELLED', 'The request was cancelled.'))));
+      req?.destroy();
+    };
+    return {
+      finish,
+      release,
+      watch: (r) => {
+        req = r;
+        timer = setTimeout(() => {
+          finish(() => reject(new AgentFailure(requestTimedOut(timeoutMs, this.ctx))));
+          r.destroy();
+        }, timeoutMs);
+        if (signal?.aborted === true) onAbort();
+        else signal?.addEventListener('abort', onAbort, { once: true });
+        r.on('error', (e) => finish(() => reject(new AgentFailure(toAgentError(e, this.ctx)))));
+      },
+    };
+  }
+
+  /** A refused request's answer as one AgentError, from the Status object its body holds (if any). */
+  private refusal(res: http.IncomingMessage, toError: (parsed: unknown) => AgentError): Promise<AgentError> {
+    return new Promise((resolve) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        } catch {
+          parsed = undefined;
+        }
+        resolve(toError(parsed));
+      });
     });
   }
 
@@ -302,19 +310,12 @@ export class KubeClient {
     const { options, send, payload } = await this.prepare(method, path, opts);
     const timeoutMs = opts.timeoutMs ?? this.defaults.timeoutMs;
     return new Promise<RawResponse>((resolve, reject) => {
-      let settled = false;
-      const finish = (f: () => void): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        opts.signal?.removeEventListener('abort', onAbort);
-        f();
-      };
+      const guard = this.settler(opts.signal, timeoutMs, reject);
       const req = send(options, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () =>
-          finish(() =>
+          guard.finish(() =>
             resolve({
               status: res.statusCode ?? 0,
               headers: res.headers,
@@ -322,19 +323,9 @@ export class KubeClient {
             }),
           ),
         );
-        res.on('error', (e) => finish(() => reject(new AgentFailure(toAgentError(e, this.ctx)))));
+        res.on('error', (e) => guard.finish(() => reject(new AgentFailure(toAgentError(e, this.ctx)))));
       });
-      const timer = setTimeout(() => {
-        finish(() => reject(new AgentFailure(requestTimedOut(timeoutMs, this.ctx))));
-        req.destroy();
-      }, timeoutMs);
-      const onAbort = (): void => {
-        finish(() => reject(new AgentFailure(agentError('CANCELLED', 'The request was cancelled.'))));
-        req.destroy();
-      };
-      if (opts.signal?.aborted === true) onAbort();
-      else opts.signal?.addEventListener('abort', onAbort, { once: true });
-      req.on('error', (e) => finish(() => reject(new AgentFailure(toAgentError(e, this.ctx)))));
+      guard.watch(req);
       if (payload !== undefined) req.write(payload);
       req.end();
     });
