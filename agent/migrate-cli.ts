@@ -10,21 +10,20 @@ import {
   type MigrationProgress,
   type MigrationRunResult,
   type MigrationStatus,
+  describeMigrationProgress,
 } from '../protocol';
 import { Guards } from './deploy/guard';
 import { type PlanEnv, clientFor, defaultContext, defaultNamespace } from './deploy/target';
 import { loadKubeconfigs } from './kube/kubeconfig';
-import { pgDumpBackup } from './migrate/backup';
-import { describeHolder } from './migrate/lock';
 import {
   type ConnectedDatabase,
   type KubeAccess,
   type MigrationSet,
   connectDatabase,
   migrationSet,
+  migratorFor,
   sourceUrl,
 } from './migrate/migration-set';
-import { Migrator } from './migrate/runner';
 import { loadProject } from './project/config';
 
 export const MIGRATE_USAGE = `Usage: slipway migrate (status | up | down | accept-edit VERSION)
@@ -125,6 +124,13 @@ function resolveTarget(
   if (history !== undefined) set.history = historyOf(history);
   const schema = str('schema');
   if (schema !== undefined) set.schema = schema;
+  const lockTimeout = str('lock-timeout');
+  if (lockTimeout !== undefined) set.lockTimeout = lockTimeout;
+  const statementTimeout = str('statement-timeout');
+  if (statementTimeout !== undefined) set.statementTimeout = statementTimeout;
+  if (values['backup'] === true || str('backup-dir') !== undefined) {
+    set.backupDir = resolve(cwd, str('backup-dir') ?? join('.slipway', 'backups'));
+  }
   const url = str('database-url') ?? (set.source === undefined ? process.env['DATABASE_URL'] : undefined);
   if ((url === undefined || url === '') && set.source === undefined) {
     throw new UsageError(
@@ -168,20 +174,7 @@ function printStatus(s: MigrationStatus, cwd: string): void {
 }
 
 function progressLine(p: MigrationProgress): string | undefined {
-  switch (p.kind) {
-    case 'waiting-for-lock':
-      return `waiting for another migration run${describeHolder(p.holder)}… ${Math.round(p.waitedMs / 1000)} s`;
-    case 'migration':
-      return `[${p.index + 1}/${p.total}] ${p.file}`;
-    case 'dropped-invalid-index':
-      return `  dropped the INVALID index ${p.index} a failed concurrent build left`;
-    case 'backup':
-      return `backed up the database to ${p.file} (${Math.round(p.ms)} ms)`;
-    case 'done':
-      return `  done in ${Math.round(p.ms)} ms`;
-    default:
-      return undefined;
-  }
+  return p.kind === 'done' ? `  done in ${Math.round(p.ms)} ms` : describeMigrationProgress(p);
 }
 
 function printRun(r: MigrationRunResult, verb: string, cwd: string): void {
@@ -253,19 +246,7 @@ export async function runMigrateCommand(argv: string[], cwd = process.cwd()): Pr
     if (db.target.via !== undefined && !json) process.stderr.write(`connecting through ${db.target.via}\n`);
     const str = (k: string): string | undefined =>
       typeof values[k] === 'string' ? (values[k] as string) : undefined;
-    const m = new Migrator(db.client, db.target, {
-      dir: set.dir,
-      layout: set.layout,
-      history: set.history,
-      schema: set.schema,
-      lockTimeout: str('lock-timeout') ?? set.lockTimeout,
-      statementTimeout: str('statement-timeout') ?? set.statementTimeout,
-      backup:
-        values['backup'] === true || str('backup-dir') !== undefined
-          ? pgDumpBackup(db.url, resolve(cwd, str('backup-dir') ?? join('.slipway', 'backups')))
-          : set.backupDir === undefined
-            ? undefined
-            : pgDumpBackup(db.url, set.backupDir),
+    const m = migratorFor(set, db, {
       lockWaitMs: wait * 1000,
       onProgress: (p) => {
         const line = progressLine(p);

@@ -127,3 +127,29 @@ export interface LockHolder {
   state: string;
   query: string;
 }
+
+/** " (pid 42 "slipway migrate", user app, connected since …, active)": who holds a migration lock. */
+export function describeHolder(h: LockHolder | undefined): string {
+  if (h === undefined) return '';
+  const app = h.application === '' ? '' : ` "${h.application}"`;
+  return ` (pid ${h.pid}${app}, user ${h.user}, connected since ${h.since}, ${h.state})`;
+}
+
+/**
+ * One line for a run's progress, as the CLI prints it, the deploy plan notes it and the notification
+ * shows it; undefined for steps too small to mention.
+ */
+export function describeMigrationProgress(p: MigrationProgress): string | undefined {
+  switch (p.kind) {
+    case 'waiting-for-lock':
+      return `waiting for another migration run${describeHolder(p.holder)}… ${Math.round(p.waitedMs / 1000)} s`;
+    case 'migration':
+      return `[${p.index + 1}/${p.total}] ${p.file}`;
+    case 'dropped-invalid-index':
+      return `dropped the INVALID index ${p.index} a failed concurrent build left`;
+    case 'backup':
+      return `backed up the database to ${p.file} (${Math.round(p.ms)} ms)`;
+    default:
+      return undefined;
+  }
+}

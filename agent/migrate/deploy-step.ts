@@ -1,24 +1,6 @@
-import { AgentFailure, type MigrationProgress, agentError } from '../../protocol';
+import { AgentFailure, agentError, describeMigrationProgress } from '../../protocol';
 import type { RunOptions } from '../deploy/plan';
-import { pgDumpBackup } from './backup';
-import { describeHolder } from './lock';
-import { connectDatabase, migrationSet, sourceUrl } from './migration-set';
-import { Migrator } from './runner';
-
-function progressNote(service: string, p: MigrationProgress): string | undefined {
-  switch (p.kind) {
-    case 'waiting-for-lock':
-      return `Migrations of ${service}: waiting for another run${describeHolder(p.holder)}`;
-    case 'migration':
-      return `Migrations of ${service}: [${p.index + 1}/${p.total}] ${p.file}`;
-    case 'dropped-invalid-index':
-      return `Migrations of ${service}: dropped the INVALID index ${p.index} a failed concurrent build left`;
-    case 'backup':
-      return `Migrations of ${service}: backed up to ${p.file} (${Math.round(p.ms)} ms)`;
-    default:
-      return undefined;
-  }
-}
+import { connectDatabase, migrationSet, migratorFor, sourceUrl } from './migration-set';
 
 /**
  * The deploy plan's migrate step: a service's migration set runs against the environment's database
@@ -40,18 +22,11 @@ export const migrateForDeploy: NonNullable<RunOptions['migrate']> = async (
   try {
     if (db.target.via !== undefined)
       rec.note(`Migrations of ${service.name}: connecting through ${db.target.via}`);
-    const m = new Migrator(db.client, db.target, {
-      dir: set.dir,
-      layout: set.layout,
-      history: set.history,
-      schema: set.schema,
-      lockTimeout: set.lockTimeout,
-      statementTimeout: set.statementTimeout,
-      backup: set.backupDir === undefined ? undefined : pgDumpBackup(db.url, set.backupDir),
+    const m = migratorFor(set, db, {
       signal,
       onProgress: (p) => {
-        const note = progressNote(service.name, p);
-        if (note !== undefined) rec.note(note);
+        const line = describeMigrationProgress(p);
+        if (line !== undefined) rec.note(`Migrations of ${service.name}: ${line}`);
       },
     });
     const pending = await m.status();

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ClientBase } from 'pg';
-import { AgentFailure, type LockHolder, agentError } from '../../protocol';
+import { AgentFailure, type LockHolder, agentError, describeHolder } from '../../protocol';
 
 /**
  * The advisory lock key of one history: (database, schema, table) hashed to a bigint, so two sets in one
@@ -82,10 +82,4 @@ export async function acquireLock(
       throw new AgentFailure(agentError('CANCELLED', 'The migration run was cancelled.'));
     await new Promise((res) => setTimeout(res, poll));
   }
-}
-
-export function describeHolder(h: LockHolder | undefined): string {
-  if (h === undefined) return '';
-  const app = h.application === '' ? '' : ` "${h.application}"`;
-  return ` (pid ${h.pid}${app}, user ${h.user}, connected since ${h.since}, ${h.state})`;
 }

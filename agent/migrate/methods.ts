@@ -1,37 +1,20 @@
 import {
   AgentFailure,
   type MigrateTarget,
-  type MigrationProgress,
   type MigrationStatus,
   agentError,
+  describeMigrationProgress,
 } from '../../protocol';
 import { type PlanEnv, checkGuards, clientFor } from '../deploy/target';
 import { loadProject } from '../project/config';
 import type { MethodHandlers, RequestContext } from '../server/session';
-import { pgDumpBackup } from './backup';
-import { describeHolder } from './lock';
-import { connectDatabase, migrationSet, sourceUrl } from './migration-set';
-import { Migrator } from './runner';
+import { connectDatabase, migrationSet, migratorFor, sourceUrl } from './migration-set';
+import type { Migrator } from './runner';
 
 type MigrateMethods = Pick<
   MethodHandlers,
   'migrate.status' | 'migrate.up' | 'migrate.down' | 'migrate.acceptEdit'
 >;
-
-function progressText(p: MigrationProgress): string | undefined {
-  switch (p.kind) {
-    case 'waiting-for-lock':
-      return `Waiting for another migration run${describeHolder(p.holder)}`;
-    case 'migration':
-      return `${p.file} (${p.index + 1}/${p.total})`;
-    case 'dropped-invalid-index':
-      return `Dropped the INVALID index ${p.index} a failed concurrent build left`;
-    case 'backup':
-      return `Backed up to ${p.file}`;
-    default:
-      return undefined;
-  }
-}
 
 /**
  * The migration methods the extension calls: a service's set from the workspace's slipway.yaml, run
@@ -63,17 +46,10 @@ export function migrateMethods(env: PlanEnv): MigrateMethods {
     const url = await sourceUrl(set, kube);
     const db = await connectDatabase(url, kube, namespace, 'slipway (VS Code)');
     try {
-      const m = new Migrator(db.client, db.target, {
-        dir: set.dir,
-        layout: set.layout,
-        history: set.history,
-        schema: set.schema,
-        lockTimeout: set.lockTimeout,
-        statementTimeout: set.statementTimeout,
-        backup: set.backupDir === undefined ? undefined : pgDumpBackup(db.url, set.backupDir),
+      const m = migratorFor(set, db, {
         signal: ctx.signal,
         onProgress: (p) => {
-          const text = progressText(p);
+          const text = describeMigrationProgress(p);
           if (text === undefined) return;
           const fraction = p.kind === 'migration' ? p.index / Math.max(1, p.total) : undefined;
           ctx.progress(text, fraction);

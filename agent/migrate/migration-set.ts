@@ -10,7 +10,9 @@ import {
 } from '../../protocol';
 import type { KubeClient } from '../kube/client';
 import type { ProjectConfig } from '../project/types';
+import { pgDumpBackup } from './backup';
 import { type OpenedDatabase, clusterService, databaseTarget, openDatabase, secretValue } from './connection';
+import { Migrator, type MigratorOptions } from './runner';
 
 /** Where a migration set's database URL comes from. */
 export type DatabaseSource = { url: string } | { env: string } | { secret: { name: string; key: string } };
@@ -153,4 +155,22 @@ export async function connectDatabase(
       await opened.close();
     },
   };
+}
+
+/** A Migrator for a set over its connected database: the set's directory, format, history and settings. */
+export function migratorFor(
+  set: MigrationSet,
+  db: ConnectedDatabase,
+  run: Pick<MigratorOptions, 'onProgress' | 'signal' | 'lockWaitMs'>,
+): Migrator {
+  return new Migrator(db.client, db.target, {
+    ...run,
+    dir: set.dir,
+    layout: set.layout,
+    history: set.history,
+    schema: set.schema,
+    lockTimeout: set.lockTimeout,
+    statementTimeout: set.statementTimeout,
+    backup: set.backupDir === undefined ? undefined : pgDumpBackup(db.url, set.backupDir),
+  });
 }
