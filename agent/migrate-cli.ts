@@ -255,9 +255,7 @@ export async function runMigrateCommand(argv: string[], cwd = process.cwd()): Pr
     });
     const dryRun = values['dry-run'] === true;
     if (action === 'status') {
-      const s = await m.status();
-      const status: MigrationStatus & { planned?: unknown } = { ...s };
-      delete status.planned;
+      const status = await m.status();
       if (json) process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
       else printStatus(status, cwd);
       return 0;

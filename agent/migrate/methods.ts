@@ -1,10 +1,4 @@
-import {
-  AgentFailure,
-  type MigrateTarget,
-  type MigrationStatus,
-  agentError,
-  describeMigrationProgress,
-} from '../../protocol';
+import { AgentFailure, type MigrateTarget, agentError, describeMigrationProgress } from '../../protocol';
 import { type PlanEnv, checkGuards, clientFor } from '../deploy/target';
 import { loadProject } from '../project/config';
 import type { MethodHandlers, RequestContext } from '../server/session';
@@ -60,13 +54,8 @@ export function migrateMethods(env: PlanEnv): MigrateMethods {
       await db.close();
     }
   }
-  const strip = (s: MigrationStatus & { planned?: unknown }): MigrationStatus => {
-    const copy = { ...s };
-    delete copy.planned;
-    return copy;
-  };
   return {
-    'migrate.status': (t, ctx) => withMigrator(t, ctx, undefined, async (m) => strip(await m.status())),
+    'migrate.status': (t, ctx) => withMigrator(t, ctx, undefined, (m) => m.status()),
     'migrate.up': (t, ctx) =>
       withMigrator(t, ctx, t.dryRun === true ? undefined : `migrate ${t.service}`, (m) =>
         m.up({ dryRun: t.dryRun === true }),

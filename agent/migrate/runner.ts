@@ -206,7 +206,12 @@ export class Migrator {
   }
 
   /** Files, history and progress compared; nothing in the database changes. */
-  async status(): Promise<MigrationStatus & { planned: Planned[] }> {
+  async status(): Promise<MigrationStatus> {
+    return publicView(await this.analyse());
+  }
+
+  /** Status, and the migrations that a run would apply, in order. */
+  private async analyse(): Promise<MigrationStatus & { planned: Planned[] }> {
     const files = readMigrations(this.opts.dir, this.layout);
     const serverVersion = await this.version();
     const rows = (await this.exists(this.store.table)) ? await this.store.read(this.c) : [];
@@ -274,12 +279,6 @@ export class Migrator {
     return { ...status, planned };
   }
 
-  private publicStatus(s: MigrationStatus & { planned?: Planned[] }): MigrationStatus {
-    const copy: MigrationStatus & { planned?: Planned[] } = { ...s };
-    delete copy.planned;
-    return copy;
-  }
-
   private async locked<T>(work: () => Promise<T>): Promise<T> {
     const key = lockKey(this.database.database, this.schema, this.store.table);
     const release = await acquireLock(this.c, key, {
@@ -297,14 +296,14 @@ export class Migrator {
 
   /** Applies every pending migration in order (or plans them, with `dryRun`). */
   async up(opts: { dryRun?: boolean } = {}): Promise<MigrationRunResult> {
-    const before = await this.status();
+    const before = await this.analyse();
     refuseEdited(before);
-    if (opts.dryRun === true) return { done: [], dryRun: true, status: this.publicStatus(before) };
+    if (opts.dryRun === true) return { done: [], dryRun: true, status: publicView(before) };
     return this.locked(async () => {
       await this.store.ensure(this.c);
       await this.books.ensure(this.c);
       // Another runner may have applied some while this one waited.
-      const now = await this.status();
+      const now = await this.analyse();
       refuseEdited(now);
       const done: string[] = [];
       const progress = await this.books.progress(this.c);
@@ -374,7 +373,7 @@ export class Migrator {
           // Whatever failed, no transaction stays open on this connection (outside one this only warns).
           await this.c.query('ROLLBACK').catch(() => undefined);
           if (e instanceof MigrationError) {
-            return { done, failed: e.failure, dryRun: false, status: this.publicStatus(await this.status()) };
+            return { done, failed: e.failure, dryRun: false, status: await this.status() };
           }
           throw e;
         }
@@ -382,7 +381,7 @@ export class Migrator {
         this.opts.onProgress?.({ kind: 'done', version: p.file.version, ms: performance.now() - t0 });
         index++;
       }
-      return { done, dryRun: false, status: this.publicStatus(await this.status()) };
+      return { done, dryRun: false, status: await this.status() };
     });
   }
 
@@ -592,7 +591,7 @@ export class Migrator {
         );
       }
     }
-    if (opts.dryRun === true) return { done: [], dryRun: true, status: this.publicStatus(before) };
+    if (opts.dryRun === true) return { done: [], dryRun: true, status: before };
     return this.locked(async () => {
       await this.books.ensure(this.c);
       const done: string[] = [];
@@ -644,14 +643,14 @@ export class Migrator {
           await this.c.query('COMMIT');
         } catch (e) {
           if (e instanceof MigrationError) {
-            return { done, failed: e.failure, dryRun: false, status: this.publicStatus(await this.status()) };
+            return { done, failed: e.failure, dryRun: false, status: await this.status() };
           }
           throw e;
         }
         done.push(f.version);
         this.opts.onProgress?.({ kind: 'done', version: f.version, ms: performance.now() - t0 });
       }
-      return { done, dryRun: false, status: this.publicStatus(await this.status()) };
+      return { done, dryRun: false, status: await this.status() };
     });
   }
 
@@ -683,13 +682,20 @@ export class Migrator {
         ...(note === undefined ? {} : { note }),
       });
       await this.c.query('COMMIT');
-      return this.publicStatus(await this.status());
+      return await this.status();
     });
   }
 
   audits(): Promise<Record<string, unknown>[]> {
     return this.books.audits(this.c);
   }
+}
+
+/** A status as callers see it: without the internal plan. */
+function publicView(s: MigrationStatus & { planned?: Planned[] }): MigrationStatus {
+  const copy = { ...s };
+  delete copy.planned;
+  return copy;
 }
 
 function refuseEdited(s: MigrationStatus): void {
