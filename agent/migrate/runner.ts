@@ -316,6 +316,21 @@ export class Migrator {
       }
       const name = (p: Planned): string => p.file.version || p.file.description;
       let index = 0;
+      const starting = (p: Planned): void =>
+        this.opts.onProgress?.({
+          kind: 'migration',
+          version: p.file.version,
+          file: p.file.file,
+          index,
+          total,
+        });
+      // A migration that committed in a batch: reported as a run one by one would report it.
+      const finished = (p: Planned, ms: number): void => {
+        starting(p);
+        done.push(name(p));
+        this.opts.onProgress?.({ kind: 'done', version: p.file.version, ms });
+        index++;
+      };
       while (index < total) {
         const batch = this.nextBatch(now.planned, index, progress);
         if (batch.length > 1) {
@@ -323,16 +338,7 @@ export class Migrator {
           if (await this.applyBatch(batch)) {
             const ms = (performance.now() - t0) / batch.length;
             for (const p of batch) {
-              this.opts.onProgress?.({
-                kind: 'migration',
-                version: p.file.version,
-                file: p.file.file,
-                index,
-                total,
-              });
-              done.push(name(p));
-              this.opts.onProgress?.({ kind: 'done', version: p.file.version, ms });
-              index++;
+              finished(p, ms);
             }
             continue;
           }
@@ -346,26 +352,11 @@ export class Migrator {
             const p = now.planned[index]!;
             const key = p.file.repeatable ? `R:${p.file.description}` : this.versionKey(p.file.version);
             if (!applied.has(key) || !batch.includes(p)) break;
-            this.opts.onProgress?.({
-              kind: 'migration',
-              version: p.file.version,
-              file: p.file.file,
-              index,
-              total,
-            });
-            done.push(name(p));
-            this.opts.onProgress?.({ kind: 'done', version: p.file.version, ms: 0 });
-            index++;
+            finished(p, 0);
           }
         }
         const p = now.planned[index]!;
-        this.opts.onProgress?.({
-          kind: 'migration',
-          version: p.file.version,
-          file: p.file.file,
-          index,
-          total,
-        });
+        starting(p);
         const t0 = performance.now();
         try {
           await this.apply(p, progress.get(p.file.version || `R:${p.file.description}`));
