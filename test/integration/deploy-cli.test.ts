@@ -1,17 +1,11 @@
 import { strict as assert } from 'node:assert';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PlanResult } from '../../protocol';
 import { kubectl } from '../support/kubectl';
-import { CLI, type SandboxProcess, startSandboxProcess } from '../support/sandbox-process';
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+import { type CliRun, runCli } from '../support/cli';
+import { type SandboxProcess, startSandboxProcess } from '../support/sandbox-process';
 
 /**
  * The CLI as a CI job runs it: `node dist/cli.js <command>` with KUBECONFIG, no terminal, against the
@@ -22,20 +16,8 @@ describe('slipway deploy commands (CLI, unattended)', function () {
   let sb: SandboxProcess;
   let workspace: string;
 
-  function slipway(args: string[], cwd = workspace): Promise<Run> {
-    return new Promise((resolve) => {
-      const child = spawn(process.execPath, [CLI, ...args], {
-        cwd,
-        env: { ...process.env, KUBECONFIG: sb.kubeconfig, SLIPWAY_USER: 'ci-bot' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('exit', (code) => resolve({ code, stdout, stderr }));
-    });
-  }
+  const slipway = (args: string[], cwd = workspace): Promise<CliRun> =>
+    runCli(args, cwd, { KUBECONFIG: sb.kubeconfig, SLIPWAY_USER: 'ci-bot' });
 
   before(async () => {
     sb = await startSandboxProcess('demo');

@@ -1,34 +1,17 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import type { MigrationRunResult, MigrationStatus } from '../../protocol';
 import { type RunningPostgres, hasPostgres, startPostgres } from '../support/postgres';
-import { CLI, REPO } from '../support/sandbox-process';
+import { type CliRun, runCli } from '../support/cli';
+import { REPO } from '../support/sandbox-process';
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** `node dist/cli.js migrate …` as a CI job runs it: no terminal, environment passed in. */
-function slipway(args: string[], cwd: string, env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, 'migrate', ...args], {
-      cwd,
-      env: { ...process.env, DATABASE_URL: '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** `slipway migrate …` with no DATABASE_URL from this machine's environment unless a test gives one. */
+const slipway = (args: string[], cwd: string, env: Record<string, string> = {}): Promise<CliRun> =>
+  runCli(['migrate', ...args], cwd, { DATABASE_URL: '', ...env });
 
 describe('slipway migrate (CLI)', function () {
   this.timeout(120_000);

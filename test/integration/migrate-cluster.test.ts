@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,13 +9,32 @@ import { startAgent } from '../../agent/main';
 import { AgentClient } from '../../extension/agent/client';
 import type { KubeObject, Pod } from '../../agent/kube/objects';
 import { hasPostgres } from '../support/postgres';
-import { CLI, REPO, type SandboxProcess, startSandboxProcess } from '../support/sandbox-process';
+import { type CliRun, runCli } from '../support/cli';
+import { REPO, type SandboxProcess, startSandboxProcess } from '../support/sandbox-process';
 
 /*
  * The seeds keep DATABASE_URL in a Secret and point it at a Service inside the cluster. Here the sandbox
  * runs a real PostgreSQL for a `postgres` image, and `slipway migrate` reads the Secret and reaches the
  * database through a port-forward it opens itself.
  */
+/** The shop's slipway.yaml: its Prisma migrations, their database URL under `key` of the Secret app-db. */
+const projectYaml = (key: string): string => `version: 1
+environments:
+  staging: { context: sandbox, namespace: shop }
+services:
+  shop:
+    workload: deployment/shop
+    manifests: { default: [k8s] }
+    migrations: shop-db
+migrations:
+  shop-db:
+    tool: prisma
+    directory: prisma/migrations
+    history: native
+    database:
+      secret: { name: app-db, key: ${key} }
+`;
+
 describe('slipway migrate against a database inside the cluster', function () {
   this.timeout(120_000);
   let sb: SandboxProcess;
@@ -95,44 +113,14 @@ describe('slipway migrate against a database inside the cluster', function () {
     cpSync(join(REPO, 'test', 'fixtures', 'migrations', 'prisma'), join(project, 'prisma', 'migrations'), {
       recursive: true,
     });
-    writeFileSync(
-      join(project, 'slipway.yaml'),
-      `version: 1
-environments:
-  staging: { context: sandbox, namespace: shop }
-services:
-  shop:
-    workload: deployment/shop
-    manifests: { default: [k8s] }
-    migrations: shop-db
-migrations:
-  shop-db:
-    tool: prisma
-    directory: prisma/migrations
-    history: native
-    database:
-      secret: { name: app-db, key: DATABASE_URL }
-`,
-    );
+    writeFileSync(join(project, 'slipway.yaml'), projectYaml('DATABASE_URL'));
   });
   after(async () => {
     await sb?.stop();
   });
 
-  function slipway(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    return new Promise((resolve) => {
-      const child = spawn(process.execPath, [CLI, 'migrate', ...args], {
-        cwd: project,
-        env: { ...process.env, KUBECONFIG: sb.kubeconfig, DATABASE_URL: '' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('exit', (code) => resolve({ code, stdout, stderr }));
-    });
-  }
+  const slipway = (args: string[]): Promise<CliRun> =>
+    runCli(['migrate', ...args], project, { KUBECONFIG: sb.kubeconfig, DATABASE_URL: '' });
 
   it('reads DATABASE_URL from the Secret, tunnels to the Service and migrates; the password stays hidden', async () => {
     const up = await slipway(['up', '--env', 'staging', '--service', 'shop']);
@@ -187,22 +175,17 @@ spec:
           ports: [{ containerPort: 8080 }]
 `,
     );
-    const child = spawn(process.execPath, [CLI, 'deploy', '--env', 'staging', '--service', 'shop', '--yes'], {
-      cwd: project,
-      env: { ...process.env, KUBECONFIG: sb.kubeconfig },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const r = await runCli(['deploy', '--env', 'staging', '--service', 'shop', '--yes'], project, {
+      KUBECONFIG: sb.kubeconfig,
     });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    const code = await new Promise<number | null>((r) => child.on('exit', r));
-    assert.equal(code, 0, out);
-    console.log(out);
+    // The plan's steps and notes are on stderr, in order.
+    const out = r.stderr;
+    assert.equal(r.code, 0, `${r.stdout}${r.stderr}`);
     assert.match(out, /Migrations of shop: applied 20240301090000_add_total/);
     assert.ok(
       out.indexOf('Migrations of shop: applied') < out.indexOf('shop.yaml') || !out.includes('shop.yaml'),
     );
-    assert.ok(!out.includes(PASSWORD));
+    assert.ok(!`${r.stdout}${r.stderr}`.includes(PASSWORD));
     const shop = await kube.get({
       apiVersion: 'apps/v1',
       kind: 'Deployment',
@@ -259,23 +242,7 @@ spec:
   });
 
   it('says which Secret key is missing, with the keys it has, and never their values', async () => {
-    writeFileSync(
-      join(project, 'slipway.yaml'),
-      `version: 1
-environments:
-  staging: { context: sandbox, namespace: shop }
-services:
-  shop:
-    workload: deployment/shop
-    manifests: { default: [k8s] }
-    migrations: shop-db
-migrations:
-  shop-db:
-    directory: prisma/migrations
-    database:
-      secret: { name: app-db, key: DB_URL }
-`,
-    );
+    writeFileSync(join(project, 'slipway.yaml'), projectYaml('DB_URL'));
     const r = await slipway(['status', '--env', 'staging', '--service', 'shop']);
     assert.equal(r.code, 2);
     assert.match(
