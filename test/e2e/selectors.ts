@@ -86,6 +86,17 @@ export function viewPane(page: Page, viewTitle: string): Locator {
     .filter({ has: page.locator(SELECTORS.paneHeaderTitle).filter({ hasText: exactly(viewTitle) }) });
 }
 
+/** Opens a view of the container that starts collapsed (Releases, Port Forwards, Events); a no-op when open. */
+export async function expandViewPane(
+  page: Page,
+  viewTitle: string,
+  timeout = DEFAULT_TIMEOUT,
+): Promise<void> {
+  const header = viewPane(page, viewTitle).locator('.pane-header').first();
+  await header.waitFor({ timeout });
+  if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
+}
+
 export function treeRows(page: Page, viewTitle: string): Locator {
   return viewPane(page, viewTitle).locator(SELECTORS.treeRow);
 }

@@ -9,3 +9,14 @@ export function agentPid(configDir: string): number | undefined {
     return undefined;
   }
 }
+
+/** Stops the agent a workbench started (it outlives the window on purpose), if it still runs. */
+export function stopAgentOf(configDir: string | undefined): void {
+  const pid = configDir === undefined ? undefined : agentPid(configDir);
+  if (pid === undefined) return;
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    // Already gone.
+  }
+}

@@ -20,7 +20,7 @@ import {
   viewPane,
   webviewContent,
 } from '../selectors';
-import { agentPid } from '../../support/agent-process';
+import { stopAgentOf } from '../../support/agent-process';
 import { type SandboxProcess, startSandboxProcess } from '../../support/sandbox-process';
 import { KUBECTL, hasKubectl } from '../../support/kubectl';
 
@@ -100,14 +100,7 @@ describe('Deploy and rollback from the Services view', function () {
 
   after(async () => {
     await wb?.stop();
-    const pid = configDir === undefined ? undefined : agentPid(configDir);
-    if (pid !== undefined) {
-      try {
-        process.kill(pid, 'SIGTERM');
-      } catch {
-        // Already gone.
-      }
-    }
+    stopAgentOf(configDir);
     await sb?.stop();
   });
 

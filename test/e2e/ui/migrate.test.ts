@@ -9,14 +9,14 @@ import {
   answerQuickInput,
   dialogButton,
   expandTreeItem,
+  expandViewPane,
   notification,
   openViewContainer,
   runCommand,
   treeItem,
   treeItemContextAction,
-  viewPane,
 } from '../selectors';
-import { agentPid } from '../../support/agent-process';
+import { stopAgentOf } from '../../support/agent-process';
 import { KUBECTL, hasKubectl } from '../../support/kubectl';
 import { hasPostgres } from '../../support/postgres';
 import { type SandboxProcess, startSandboxProcess } from '../../support/sandbox-process';
@@ -131,9 +131,7 @@ migrations:
       env: { KUBECONFIG: sb.kubeconfig, SLIPWAY_CONFIG_DIR: configDir },
     });
     await openViewContainer(wb.page, 'Slipway');
-    const header = viewPane(wb.page, 'Releases').locator('.pane-header').first();
-    await header.waitFor({ timeout: 30_000 });
-    if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
+    await expandViewPane(wb.page, 'Releases', 30_000);
   });
 
   afterEach(async function () {
@@ -144,14 +142,7 @@ migrations:
 
   after(async () => {
     await wb?.stop();
-    const pid = configDir === undefined ? undefined : agentPid(configDir);
-    if (pid !== undefined) {
-      try {
-        process.kill(pid, 'SIGTERM');
-      } catch {
-        // Already gone.
-      }
-    }
+    stopAgentOf(configDir);
     await sb?.stop();
   });
 

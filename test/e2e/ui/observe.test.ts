@@ -7,6 +7,7 @@ import type { FrameLocator } from 'playwright-core';
 import { type Workbench, e2eOptionsFromEnv, startWorkbench } from '../harness';
 import {
   SELECTORS,
+  expandViewPane,
   answerQuickInput,
   editorTab,
   expandTreeItem,
@@ -19,7 +20,7 @@ import {
   viewPane,
   webviewContent,
 } from '../selectors';
-import { agentPid } from '../../support/agent-process';
+import { stopAgentOf } from '../../support/agent-process';
 import { localGet } from '../../support/local-http';
 import { type SandboxProcess, startSandboxProcess } from '../../support/sandbox-process';
 import { KUBECTL, hasKubectl } from '../../support/kubectl';
@@ -68,13 +69,6 @@ describe('Logs, metrics, port-forwards and describe from the Services view', fun
     }
   }
 
-  /** Opens a view that starts collapsed (Port Forwards, Events); a no-op when it is open. */
-  async function expandPane(title: string): Promise<void> {
-    const header = viewPane(wb.page, title).locator('.pane-header').first();
-    await header.waitFor({ timeout: 30_000 });
-    if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
-  }
-
   before(async function () {
     if (!hasKubectl) this.skip();
     sb = await startSandboxProcess('demo');
@@ -100,14 +94,7 @@ describe('Logs, metrics, port-forwards and describe from the Services view', fun
 
   after(async () => {
     await wb?.stop();
-    const pid = configDir === undefined ? undefined : agentPid(configDir);
-    if (pid !== undefined) {
-      try {
-        process.kill(pid, 'SIGTERM');
-      } catch {
-        // Already gone.
-      }
-    }
+    stopAgentOf(configDir);
     await sb?.stop();
   });
 
@@ -228,7 +215,7 @@ describe('Logs, metrics, port-forwards and describe from the Services view', fun
       .getByText(/Local port for worker:9090/)
       .waitFor({ timeout: 15_000 });
     await answerQuickInput(wb.page, '18402');
-    await expandPane('Port Forwards');
+    await expandViewPane(wb.page, 'Port Forwards', 30_000);
     const row = treeRows(wb.page, 'Port Forwards').filter({ hasText: 'localhost:18402' }).first();
     await row.waitFor({ timeout: 20_000 });
     assert.equal((await localGet(18402)).status, 200);
@@ -252,7 +239,7 @@ describe('Logs, metrics, port-forwards and describe from the Services view', fun
 
     await runCommand(wb.page, 'Developer: Reload Window');
     await openViewContainer(wb.page, 'Slipway', 60_000);
-    await expandPane('Port Forwards');
+    await expandViewPane(wb.page, 'Port Forwards', 30_000);
     await treeRows(wb.page, 'Port Forwards')
       .filter({ hasText: 'localhost:18402' })
       .first()
@@ -282,7 +269,7 @@ describe('Logs, metrics, port-forwards and describe from the Services view', fun
     await wb.screenshot('observe-07-describe');
 
     await treeItem(wb.page, 'Services', podName).click();
-    await expandPane('Events');
+    await expandViewPane(wb.page, 'Events', 30_000);
     const events = viewPane(wb.page, 'Events');
     await events
       .locator(SELECTORS.treeRow)
