@@ -205,10 +205,4 @@ export class WsFrames {
     this.write(OP_CLOSE, [body]);
     this.socket.end();
   }
-
-  /** Drops the connection at once. */
-  destroy(): void {
-    this.closeSent = true;
-    this.socket.destroy();
-  }
 }

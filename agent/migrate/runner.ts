@@ -144,11 +144,12 @@ export class Migrator {
   private versionKey(v: string): string {
     if (v === '') return v;
     if (this.layout === 'sqlx' && /^\d+$/.test(v)) return BigInt(v).toString();
-    if (this.layout === 'flyway')
-      return v
-        .split(/[._]/)
-        .map((x) => (/^\d+$/.test(x) ? BigInt(x).toString() : x))
-        .join('.');
+    if (this.layout === 'flyway') {
+      // As Flyway compares them: "1.01" is "1.1", and "1.0" is "1".
+      const parts = v.split(/[._]/).map((x) => (/^\d+$/.test(x) ? BigInt(x).toString() : x));
+      while (parts.length > 1 && parts[parts.length - 1] === '0') parts.pop();
+      return parts.join('.');
+    }
     return v;
   }
 
@@ -202,7 +203,7 @@ export class Migrator {
   }
 
   private same(a: string, b: string): boolean {
-    return a === b || (a !== '' && b !== '' && compareVersions(this.layout, a, b) === 0);
+    return this.versionKey(a) === this.versionKey(b);
   }
 
   /** Files, history and progress compared; nothing in the database changes. */

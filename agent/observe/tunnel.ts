@@ -93,10 +93,6 @@ export class PodTunnel {
     this.errorListeners.push(listener);
   }
 
-  get closed(): boolean {
-    return this.ended;
-  }
-
   /**
    * Joins a local socket to the tunnel until either side ends: bytes flow both ways with backpressure,
    * the socket's end half-closes the pod's side (v5) and the tunnel's close ends the socket.
