@@ -19,12 +19,6 @@ const markerKeys = new Set<string>();
 let streamState: LogStreamState = 'live';
 let streamMessage = '';
 let follow = true;
-/**
- * Until when a scroll event is the panel's own doing (following the tail, keeping the view while lines
- * are trimmed): only a scroll by the user pauses following. The tail grows between the panel setting
- * scrollTop and the event, so such an event can see the view short of the bottom.
- */
-let programmaticScroll = 0;
 let wrap = false;
 let timestamps = false;
 let pretty = true;
@@ -294,10 +288,7 @@ function render(): void {
   spacer.style.height = `${size * ROW_H}px`;
   const height = scroller.clientHeight;
   const visible = Math.ceil(height / ROW_H) + 1;
-  if (follow) {
-    scroller.scrollTop = scroller.scrollHeight;
-    programmaticScroll = performance.now() + 100;
-  }
+  if (follow) scroller.scrollTop = scroller.scrollHeight;
   const top = scroller.scrollTop;
   const atBottom = follow || top + height >= size * ROW_H - 2;
   // At the bottom the last `visible` lines are drawn; elsewhere from the first visible index on.
@@ -424,6 +415,7 @@ function jump(input: string): void {
 
 // ---- Events -------------------------------------------------------------------------------------------
 
+let programmaticScroll = 0;
 scroller.addEventListener('scroll', () => {
   const atBottom = scroller.scrollTop + scroller.clientHeight >= scroller.scrollHeight - 2;
   if (follow && !atBottom && performance.now() > programmaticScroll) setFollow(false);
